@@ -1,0 +1,81 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from src.auth.router import router as keys_router
+from src.common import tokens
+from src.config import Settings, get_settings
+from src.db.engine import Database, build_engine
+from src.db.migrate import current_revision, head_revision
+from src.errors import ConfigurationMissing, install_handlers
+from src.messages.router import router as messages_router
+from src.peers.router import router as peers_router
+from src.sessions.router import router as sessions_router
+from src.workspaces.router import router as workspaces_router
+
+logger = logging.getLogger(__name__)
+
+
+def database_url(settings: Settings) -> str:
+    url = settings.db.CONNECTION_URI
+    if url is None:
+        raise ConfigurationMissing(
+            "DB_CONNECTION_URI is not set; start the server with `honcho serve` or `honcho api`, "
+            "which start the embedded PostgreSQL when no database is configured"
+        )
+    return url
+
+
+def check_schema(url: str, schema: str) -> None:
+    current, head = current_revision(url, schema), head_revision()
+    if current != head:
+        raise ConfigurationMissing(
+            f"database schema is at revision {current or 'none'} but this server needs {head}; "
+            "run `honcho migrate`"
+        )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    url = database_url(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_schema(url, settings.db.SCHEMA)
+        tokens.warm_up()
+        db = Database(build_engine(url, settings.db))
+        app.state.db = db
+        logger.info(
+            "API ready (auth %s)", "enabled" if settings.auth.USE_AUTH else "disabled: every caller is admin"
+        )
+        try:
+            yield
+        finally:
+            await db.dispose()
+
+    app = FastAPI(
+        title="Honcho",
+        version="2.5.1",
+        summary="Memory and reasoning server for AI applications and agents (v2 API)",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_handlers(app)
+    for router in (workspaces_router, peers_router, sessions_router, messages_router, keys_router):
+        app.include_router(router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Uvicorn factory: settings (and DB_CONNECTION_URI) come from the environment."""
+    from src import logs
+
+    settings = get_settings()
+    logs.configure(settings, "api")
+    return create_app(settings)

@@ -1,0 +1,165 @@
+"""Rules for messages: batch writes, reads, metadata updates and file uploads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+
+from src.common.filters import compile_filters
+from src.common.ids import new_id
+from src.common.pagination import Page, PageParams, make_page
+from src.common.tokens import count_tokens_many
+from src.config import Settings
+from src.db.engine import Database
+from src.errors import NotFoundError
+from src.messages import repository as repo
+from src.messages.files import extract_text, split_text
+from src.messages.repository import NewMessage
+from src.messages.schemas import Message, MessageCreate, MessageUpdate
+from src.peers import repository as peers_repo
+from src.sessions import repository as sessions_repo
+from src.sessions.lookup import get_or_create_row
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    filename: str
+    content_type: str
+    data: bytes
+    peer_id: str
+    metadata: dict[str, Any]
+    created_at: datetime | None
+
+
+def check_sizes(settings: Settings, items: list[MessageCreate]) -> None:
+    limit = settings.app.MAX_MESSAGE_SIZE
+    errors = [
+        {
+            "type": "string_too_long",
+            "loc": ("body", "messages", i, "content"),
+            "msg": f"String should have at most {limit} characters",
+            "input": item.content[:100],
+            "ctx": {"max_length": limit},
+        }
+        for i, item in enumerate(items)
+        if len(item.content) > limit
+    ]
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def to_new(items: list[MessageCreate], internal: dict[str, Any] | None = None) -> list[NewMessage]:
+    counts = count_tokens_many([m.content for m in items])
+    return [
+        NewMessage(
+            peer=m.peer_id,
+            content=m.content,
+            metadata=m.metadata or {},
+            token_count=count,
+            created_at=m.created_at,
+            internal_metadata=internal or {},
+        )
+        for m, count in zip(items, counts, strict=True)
+    ]
+
+
+async def write(db: Database, workspace: str, session: str, batch: list[NewMessage]) -> list[Message]:
+    """Write a batch in one transaction. The session row lock taken by `reserve_sequence` comes
+    first, so writers to one session serialise before touching peers or memberships (no
+    deadlocks), and sequence numbers are consecutive in request order."""
+    authors = [m.peer for m in batch]
+    async with db.transaction() as conn:
+        reserved = await sessions_repo.reserve_sequence(conn, workspace, session, len(batch))
+        if reserved is None:
+            await get_or_create_row(conn, workspace, session)
+            reserved = await sessions_repo.reserve_sequence(conn, workspace, session, len(batch))
+            assert reserved is not None
+        if not reserved["is_active"]:
+            raise NotFoundError(f"Session {session} not found in workspace {workspace}")
+        await peers_repo.ensure_many(conn, workspace, authors)
+        await sessions_repo.join_authors(conn, workspace, session, authors)
+        first_seq = reserved["last_seq"] - len(batch) + 1
+        rows = await repo.insert_batch(conn, workspace, session, first_seq, batch)
+    return [Message.from_row(r) for r in rows]
+
+
+async def create_batch(
+    db: Database, settings: Settings, workspace: str, session: str, items: list[MessageCreate]
+) -> list[Message]:
+    check_sizes(settings, items)
+    return await write(db, workspace, session, to_new(items))
+
+
+async def get(db: Database, workspace: str, session: str, message_id: str) -> Message:
+    async with db.transaction() as conn:
+        row = await repo.get(conn, workspace, session, message_id)
+    if row is None:
+        raise NotFoundError(f"Message with ID {message_id} not found")
+    return Message.from_row(row)
+
+
+async def update(
+    db: Database, workspace: str, session: str, message_id: str, body: MessageUpdate
+) -> Message:
+    async with db.transaction() as conn:
+        if body.metadata is None:
+            row = await repo.get(conn, workspace, session, message_id)
+        else:
+            row = await repo.update_metadata(conn, workspace, session, message_id, body.metadata)
+    if row is None:
+        raise NotFoundError(f"Message with ID {message_id} not found")
+    return Message.from_row(row)
+
+
+async def list_messages(
+    db: Database,
+    workspace: str,
+    session: str,
+    filters: dict[str, Any] | None,
+    reverse: bool,
+    params: PageParams,
+) -> Page[Message]:
+    where = compile_filters(filters, repo.FILTERS)
+    async with db.transaction() as conn:
+        rows, total = await repo.list_page(conn, workspace, session, where, reverse, params)
+    return make_page([Message.from_row(r) for r in rows], total, params)
+
+
+async def upload(
+    db: Database,
+    settings: Settings,
+    workspace: str,
+    session: str,
+    upload: UploadedFile,
+) -> list[Message]:
+    """Split a file's text into messages from one peer, recording where each chunk came from."""
+    text = extract_text(upload.data, upload.content_type, upload.filename)
+    chunks = split_text(text, settings.app.MAX_MESSAGE_SIZE)
+    counts = count_tokens_many(chunks)
+    file_id = new_id()
+    batch: list[NewMessage] = []
+    offset = 0
+    for index, (chunk, count) in enumerate(zip(chunks, counts, strict=True)):
+        batch.append(
+            NewMessage(
+                peer=upload.peer_id,
+                content=chunk,
+                metadata=upload.metadata,
+                token_count=count,
+                created_at=upload.created_at,
+                internal_metadata={
+                    "file_id": file_id,
+                    "filename": upload.filename,
+                    "chunk_index": index,
+                    "total_chunks": len(chunks),
+                    "original_file_size": len(upload.data),
+                    "content_type": upload.content_type,
+                    "chunk_character_range": [offset, offset + len(chunk)],
+                },
+            )
+        )
+        offset += len(chunk)
+    return await write(db, workspace, session, batch)
