@@ -52,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db = Database(build_engine(url, settings.db))
         app.state.db = db
         logger.info(
-            "API ready (auth %s)", "enabled" if settings.auth.USE_AUTH else "disabled: every caller is admin"
+            "API ready (auth %s)",
+            "enabled" if settings.auth.USE_AUTH else "disabled: every caller is admin",
         )
         try:
             yield

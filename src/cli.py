@@ -1,4 +1,4 @@
-"""The `honcho` command: serve (API + deriver), api, deriver, migrate."""
+"""The `honcho` command: serve (API + deriver), api, deriver, migrate, key."""
 
 from __future__ import annotations
 
@@ -137,6 +137,34 @@ def _supervise(children: list[subprocess.Popen[bytes]]) -> int:
     return exit_code
 
 
+def cmd_key(settings: Settings, args: argparse.Namespace) -> int:
+    """Mint a key offline with AUTH_JWT_SECRET (the first admin key has no other source)."""
+    from datetime import UTC, datetime, timedelta
+
+    from src.auth.tokens import encode
+
+    if not settings.auth.JWT_SECRET:
+        logger.error("AUTH_JWT_SECRET is not set; generate one with scripts/generate_jwt_secret.py")
+        return 2
+    if not args.admin and args.workspace is None:
+        logger.error("give --admin, or --workspace (with --peer or --session for narrower keys)")
+        return 2
+    expires = None
+    if args.expires_in is not None:
+        expires = datetime.now(UTC) + timedelta(seconds=args.expires_in)
+    print(
+        encode(
+            settings.auth.JWT_SECRET,
+            admin=args.admin,
+            workspace=args.workspace,
+            peer=args.peer,
+            session=args.session,
+            expires_at=expires,
+        )
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="honcho", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,10 +178,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--workers", type=int, default=None, help="API worker processes")
     sub.add_parser("deriver", help="start the deriver worker only")
     sub.add_parser("migrate", help="migrate the database schema to the latest revision")
+    key = sub.add_parser("key", help="print a new API key signed with AUTH_JWT_SECRET")
+    key.add_argument("--admin", action="store_true", help="full access")
+    key.add_argument("--workspace", help="workspace the key is scoped to")
+    scope = key.add_mutually_exclusive_group()
+    scope.add_argument("--peer", help="narrow the key to one peer of the workspace")
+    scope.add_argument("--session", help="narrow the key to one session of the workspace")
+    key.add_argument("--expires-in", type=int, metavar="SECONDS", help="lifetime of the key")
     return parser
 
 
-COMMANDS = {"serve": cmd_serve, "api": cmd_api, "deriver": cmd_deriver, "migrate": cmd_migrate}
+COMMANDS = {
+    "serve": cmd_serve,
+    "api": cmd_api,
+    "deriver": cmd_deriver,
+    "migrate": cmd_migrate,
+    "key": cmd_key,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

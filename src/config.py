@@ -8,17 +8,19 @@ Environment names are `SECTION_KEY` (`DB_CONNECTION_URI`, `AUTH_USE_AUTH`, ...);
 from __future__ import annotations
 
 import os
+import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import platformdirs
 from pydantic import Field, ValidationError, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
 CONFIG_FILE_ENV = "HONCHO_CONFIG_FILE"
@@ -37,6 +39,35 @@ class ConfigurationError(Exception):
     """The configuration contradicts itself or names something unusable."""
 
 
+@lru_cache(maxsize=8)
+def _read_toml(path: Path, mtime: float) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path} is not valid TOML: {exc}") from exc
+
+
+class _TomlTable(PydanticBaseSettingsSource):
+    """One `[table]` of config.toml; a missing file or table contributes nothing."""
+
+    def __init__(self, settings_cls: type[BaseSettings], table: str) -> None:
+        super().__init__(settings_cls)
+        path = _config_file()
+        data = _read_toml(path, path.stat().st_mtime) if path.is_file() else {}
+        section = data.get(table, {})
+        if not isinstance(section, dict):
+            raise ConfigurationError(f"[{table}] in {path} must be a table")
+        self._values = {str(k).upper(): v for k, v in section.items()}
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name.upper()), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        fields = self.settings_cls.model_fields
+        return {name: self._values[name.upper()] for name in fields if name.upper() in self._values}
+
+
 class _Section(BaseSettings):
     """A settings section: reads `SECTION_KEY` from env and `.env`, and `[section]` from TOML."""
 
@@ -53,13 +84,8 @@ class _Section(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        from pydantic_settings import DotEnvSettingsSource
-
         dotenv = DotEnvSettingsSource(settings_cls, env_file=_env_file(), env_file_encoding="utf-8")
-        toml = TomlConfigSettingsSource(
-            settings_cls, toml_file=_config_file(), toml_table_header=(cls.toml_table,)
-        )
-        return (init_settings, env_settings, dotenv, toml)
+        return (init_settings, env_settings, dotenv, _TomlTable(settings_cls, cls.toml_table))
 
 
 def default_data_dir() -> Path:
@@ -74,12 +100,7 @@ class AppSettings(_Section):
     LOG_FORMAT: Literal["text", "json"] = "text"
     SESSION_OBSERVERS_LIMIT: int = Field(default=10, ge=1)
     MAX_FILE_SIZE: int = Field(default=5_242_880, ge=1)
-    GET_CONTEXT_MAX_TOKENS: int = Field(default=100_000, ge=1, le=250_000)
     MAX_MESSAGE_SIZE: int = Field(default=25_000, ge=1, le=65_535)
-    EMBED_MESSAGES: bool = True
-    MAX_EMBEDDING_TOKENS: int = Field(default=8192, ge=1)
-    MAX_EMBEDDING_TOKENS_PER_REQUEST: int = Field(default=300_000, ge=1)
-    NAMESPACE: str = "honcho"
     API_HOST: str = "127.0.0.1"
     API_PORT: int = Field(default=8000, ge=1, le=65_535)
     API_WORKERS: int = Field(default=1, ge=1, le=64)
@@ -119,41 +140,12 @@ class AuthSettings(_Section):
                 "AUTH_USE_AUTH is true but AUTH_JWT_SECRET is not set; generate one with "
                 "`python scripts/generate_jwt_secret.py` and set AUTH_JWT_SECRET"
             )
-        if self.JWT_SECRET is not None and len(self.JWT_SECRET) < 16:
-            raise ValueError("AUTH_JWT_SECRET must be at least 16 characters long")
-        return self
-
-
-class SummarySettings(_Section):
-    toml_table: ClassVar[str] = "summary"
-    model_config = SettingsConfigDict(env_prefix="SUMMARY_", extra="ignore", case_sensitive=False)
-
-    ENABLED: bool = True
-    MESSAGES_PER_SHORT_SUMMARY: int = Field(default=20, ge=10)
-    MESSAGES_PER_LONG_SUMMARY: int = Field(default=60, ge=20)
-
-    @model_validator(mode="after")
-    def _short_before_long(self) -> SummarySettings:
-        if self.MESSAGES_PER_SHORT_SUMMARY >= self.MESSAGES_PER_LONG_SUMMARY:
+        if self.JWT_SECRET is not None and len(self.JWT_SECRET.encode()) < 32:
             raise ValueError(
-                "SUMMARY_MESSAGES_PER_SHORT_SUMMARY must be smaller than "
-                "SUMMARY_MESSAGES_PER_LONG_SUMMARY"
+                "AUTH_JWT_SECRET must be at least 32 bytes long (HS256 keys shorter than the hash "
+                "are weak); generate one with `python scripts/generate_jwt_secret.py`"
             )
         return self
-
-
-class PeerCardSettings(_Section):
-    toml_table: ClassVar[str] = "peer_card"
-    model_config = SettingsConfigDict(env_prefix="PEER_CARD_", extra="ignore", case_sensitive=False)
-
-    ENABLED: bool = True
-
-
-class DreamSettings(_Section):
-    toml_table: ClassVar[str] = "dream"
-    model_config = SettingsConfigDict(env_prefix="DREAM_", extra="ignore", case_sensitive=False)
-
-    ENABLED: bool = True
 
 
 class DeriverSettings(_Section):
@@ -164,22 +156,21 @@ class DeriverSettings(_Section):
     POLLING_SLEEP_INTERVAL_SECONDS: float = Field(default=1.0, gt=0)
 
 
+SECTIONS: dict[str, type[_Section]] = {
+    "app": AppSettings,
+    "db": DBSettings,
+    "auth": AuthSettings,
+    "deriver": DeriverSettings,
+}
+
+
 class Settings:
     """The whole tree. Built once per process by `get_settings()`."""
 
     def __init__(self) -> None:
-        sections: dict[str, type[_Section]] = {
-            "app": AppSettings,
-            "db": DBSettings,
-            "auth": AuthSettings,
-            "summary": SummarySettings,
-            "peer_card": PeerCardSettings,
-            "dream": DreamSettings,
-            "deriver": DeriverSettings,
-        }
         problems: list[str] = []
         built: dict[str, Any] = {}
-        for name, cls in sections.items():
+        for name, cls in SECTIONS.items():
             try:
                 built[name] = cls()
             except ValidationError as exc:
@@ -189,15 +180,10 @@ class Settings:
                     field = f"{prefix}{where}" if err["loc"] else f"[{name}]"
                     problems.append(f"{field}: {err['msg'].removeprefix('Value error, ')}")
         if problems:
-            raise ConfigurationError(
-                "Invalid configuration:\n  " + "\n  ".join(problems)
-            )
+            raise ConfigurationError("Invalid configuration:\n  " + "\n  ".join(problems))
         self.app: AppSettings = built["app"]
         self.db: DBSettings = built["db"]
         self.auth: AuthSettings = built["auth"]
-        self.summary: SummarySettings = built["summary"]
-        self.peer_card: PeerCardSettings = built["peer_card"]
-        self.dream: DreamSettings = built["dream"]
         self.deriver: DeriverSettings = built["deriver"]
 
 

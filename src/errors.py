@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-
 import math
 from typing import Any
 
@@ -113,7 +112,9 @@ def install_handlers(app: FastAPI) -> None:
     async def _db(request: Request, exc: DBAPIError) -> JSONResponse:
         sqlstate = getattr(exc.orig, "sqlstate", None)
         if sqlstate in _RETRYABLE_SQLSTATES:
-            logger.warning("database contention on %s %s: %s", request.method, request.url.path, sqlstate)
+            logger.warning(
+                "database contention on %s %s: %s", request.method, request.url.path, sqlstate
+            )
             return JSONResponse(
                 {"detail": BusyError.default_detail}, status_code=503, headers={"Retry-After": "1"}
             )

@@ -13,7 +13,7 @@ import pytest
 from src.db.migrate import upgrade_to_head
 from tests.support import LiveServer, start_server, unique
 
-JWT_SECRET = "test-secret-0123456789abcdef"
+JWT_SECRET = "test-secret-0123456789abcdef-0123456789"
 
 _shared_tiktoken = Path(__file__).resolve().parents[2] / "shared" / "tiktoken"
 if "TIKTOKEN_CACHE_DIR" not in os.environ and _shared_tiktoken.is_dir():

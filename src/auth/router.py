@@ -36,7 +36,9 @@ async def create_key(
     if not settings.auth.USE_AUTH:
         raise DisabledError()
     if workspace_id is None and peer_id is None and session_id is None:
-        raise ValidationError("At least one of workspace_id, peer_id, or session_id must be provided")
+        raise ValidationError(
+            "At least one of workspace_id, peer_id, or session_id must be provided"
+        )
     if workspace_id is None:
         raise ValidationError("peer and session keys must name their workspace_id")
     if expires_at is not None:

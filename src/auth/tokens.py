@@ -34,7 +34,7 @@ class Principal:
         )
 
     def belongs_to(self, workspace: str) -> bool:
-        """Any key of this workspace (used by the workspace get-or-create every SDK client makes)."""
+        """Any key of this workspace: the SDK get-or-creates its workspace at construction."""
         return self.admin or self.workspace == workspace
 
 

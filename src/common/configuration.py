@@ -52,7 +52,8 @@ class WorkspaceConfiguration(BaseModel):
 
     def stored(self) -> dict[str, Any]:
         """The stored form: the dump with nulls removed (nested ones too)."""
-        return _without_nulls(self.model_dump())
+        stored: dict[str, Any] = _without_nulls(self.model_dump())
+        return stored
 
 
 class SessionConfiguration(WorkspaceConfiguration):
@@ -66,7 +67,8 @@ class MessageConfiguration(BaseModel):
     peer_card: PeerCardConfiguration | None = None
 
     def stored(self) -> dict[str, Any]:
-        return _without_nulls(self.model_dump())
+        stored: dict[str, Any] = _without_nulls(self.model_dump())
+        return stored
 
 
 class SessionPeerConfig(BaseModel):

@@ -15,13 +15,12 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
     Numeric,
+    Text,
     and_,
     case,
     cast,
-    false,
     literal,
     not_,
     or_,
@@ -120,7 +119,7 @@ def _compile_field(name: str, column: FilterColumn, value: Any) -> ColumnElement
 def _equals(name: str, column: FilterColumn, value: Any) -> ColumnElement[bool]:
     if value is None:
         return column.expr.is_(None)
-    return column.expr == _coerce(name, column.kind, value)
+    return column.expr.op("=", is_comparison=True)(_coerce(name, column.kind, value))
 
 
 def _compile_operators(
@@ -136,7 +135,7 @@ def _compile_operators(
         if op in ("contains", "icontains"):
             if not isinstance(operand, str | int | float) or isinstance(operand, bool):
                 raise FilterError(f"'{op}' on '{name}' expects a string")
-            conditions.append(expr.cast(_text_type()).ilike(_like(str(operand)), escape="\\"))
+            conditions.append(expr.cast(Text()).ilike(_like(str(operand)), escape="\\"))
         elif op == "in":
             items = _in_list(name, operand)
             if items is None:
@@ -150,16 +149,13 @@ def _compile_operators(
     return and_(*conditions)
 
 
+_SQL_COMPARISON = {"gte": ">=", "lte": "<=", "gt": ">", "lt": "<"}
+
+
 def _compare(expr: ColumnElement[Any], op: str, operand: Any) -> ColumnElement[bool]:
-    if op == "gte":
-        return expr >= operand
-    if op == "lte":
-        return expr <= operand
-    if op == "gt":
-        return expr > operand
-    if op == "lt":
-        return expr < operand
-    return expr.is_distinct_from(operand)  # ne: a NULL column is "not equal" to a value
+    if op == "ne":
+        return expr.is_distinct_from(operand)  # a NULL column is "not equal" to a value
+    return expr.op(_SQL_COMPARISON[op], is_comparison=True)(operand)
 
 
 def _in_list(name: str, operand: Any) -> list[Any] | None:
@@ -178,7 +174,7 @@ def _compile_json(name: str, expr: ColumnElement[Any], value: Any) -> ColumnElem
             if op != "contains":
                 raise FilterError(
                     f"operator '{op}' cannot apply to the whole '{name}' object; "
-                    f"filter a key instead, e.g. {{\"{name}\": {{\"key\": {{\"{op}\": ...}}}}}}"
+                    f'filter a key instead, e.g. {{"{name}": {{"key": {{"{op}": ...}}}}}}'
                 )
             if operand != "*":
                 conditions.append(expr.op("@>")(cast(literal(operand, JSONB), JSONB)))
@@ -256,12 +252,6 @@ def _like(value: str) -> str:
     return f"%{escaped}%"
 
 
-def _text_type() -> Any:
-    from sqlalchemy import Text
-
-    return Text()
-
-
 def _coerce(name: str, kind: Kind, value: Any) -> Any:
     if isinstance(value, Mapping | list):
         raise FilterError(f"filter on '{name}' expects a single value, got {type(value).__name__}")
@@ -318,18 +308,3 @@ def parse_datetime(name: str, value: Any) -> datetime:
         if parsed is not None:
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     raise FilterError(f"Invalid datetime value for '{name}': {value!r}")
-
-
-def bool_column(expr: ColumnElement[Any]) -> FilterColumn:
-    return FilterColumn(cast(expr, Boolean), Kind.BOOL)
-
-
-__all__ = [
-    "FilterColumn",
-    "FilterError",
-    "FilterSpec",
-    "Kind",
-    "compile_filters",
-    "false",
-    "parse_datetime",
-]

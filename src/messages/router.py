@@ -66,7 +66,9 @@ async def upload_file(
     try:
         _NAME.validate_python(peer_id)
     except PydanticValidationError as exc:
-        raise ValidationError(f"form field 'peer_id' is not a valid name: {peer_id[:100]!r}") from exc
+        raise ValidationError(
+            f"form field 'peer_id' is not a valid name: {peer_id[:100]!r}"
+        ) from exc
     limit = settings.app.MAX_FILE_SIZE
     data = await file.read(limit + 1)
     if len(data) > limit:

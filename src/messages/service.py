@@ -66,7 +66,9 @@ def to_new(items: list[MessageCreate], internal: dict[str, Any] | None = None) -
     ]
 
 
-async def write(db: Database, workspace: str, session: str, batch: list[NewMessage]) -> list[Message]:
+async def write(
+    db: Database, workspace: str, session: str, batch: list[NewMessage]
+) -> list[Message]:
     """Write a batch in one transaction. The session row lock taken by `reserve_sequence` comes
     first, so writers to one session serialise before touching peers or memberships (no
     deadlocks), and sequence numbers are consecutive in request order."""

@@ -26,9 +26,7 @@ FILTERS = FilterSpec(
 
 
 async def get(conn: AsyncConnection, workspace: str, name: str) -> RowMapping | None:
-    result = await conn.execute(
-        select(t).where(t.c.workspace_name == workspace, t.c.name == name)
-    )
+    result = await conn.execute(select(t).where(t.c.workspace_name == workspace, t.c.name == name))
     return result.mappings().one_or_none()
 
 
@@ -103,6 +101,10 @@ async def list_page(
     scope = (t.c.workspace_name == workspace) & where
     total = (await conn.execute(select(func.count()).select_from(t).where(scope))).scalar_one()
     rows = await conn.execute(
-        select(t).where(scope).order_by(t.c.created_at, t.c.id).offset(params.offset).limit(params.size)
+        select(t)
+        .where(scope)
+        .order_by(t.c.created_at, t.c.id)
+        .offset(params.offset)
+        .limit(params.size)
     )
     return list(rows.mappings()), total

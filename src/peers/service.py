@@ -32,7 +32,9 @@ async def get_or_create(
     return Peer.from_row(row)
 
 
-def _differs(row: Any, metadata: dict[str, Any] | None, configuration: dict[str, Any] | None) -> bool:
+def _differs(
+    row: Any, metadata: dict[str, Any] | None, configuration: dict[str, Any] | None
+) -> bool:
     return (metadata is not None and metadata != row["metadata"]) or (
         configuration is not None and configuration != row["configuration"]
     )

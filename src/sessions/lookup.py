@@ -30,7 +30,9 @@ async def get_or_create_row(
     row = await repo.get(conn, workspace, name)
     if row is None:
         await workspaces_repo.ensure(conn, workspace)
-        row = await repo.insert_if_missing(conn, workspace, name, metadata or {}, configuration or {})
+        row = await repo.insert_if_missing(
+            conn, workspace, name, metadata or {}, configuration or {}
+        )
         if row is not None:
             return row
         row = await repo.get(conn, workspace, name)
@@ -38,9 +40,10 @@ async def get_or_create_row(
     if not row["is_active"]:
         raise NotFoundError(f"Session {name} not found in workspace {workspace}")
     metadata_changed = metadata is not None and metadata != row["metadata"]
-    config_changed = configuration is not None and {**row["configuration"], **configuration} != row[
-        "configuration"
-    ]
+    config_changed = (
+        configuration is not None
+        and {**row["configuration"], **configuration} != row["configuration"]
+    )
     if metadata_changed or config_changed:
         row = await repo.update_fields(
             conn,

@@ -70,9 +70,7 @@ async def update_fields(
     if metadata is not None:
         changes["metadata"] = metadata
     if configuration is not None:
-        changes["configuration"] = t.c.configuration.op("||")(
-            literal(configuration, JSONB)
-        )
+        changes["configuration"] = t.c.configuration.op("||")(literal(configuration, JSONB))
     stmt = update(t).where(_key(workspace, name)).values(**changes).returning(*t.c)
     return (await conn.execute(stmt)).mappings().one()
 
@@ -97,7 +95,11 @@ async def list_page(
     scope = (t.c.workspace_name == workspace) & t.c.is_active & where
     total = (await conn.execute(select(func.count()).select_from(t).where(scope))).scalar_one()
     rows = await conn.execute(
-        select(t).where(scope).order_by(t.c.created_at, t.c.id).offset(params.offset).limit(params.size)
+        select(t)
+        .where(scope)
+        .order_by(t.c.created_at, t.c.id)
+        .offset(params.offset)
+        .limit(params.size)
     )
     return list(rows.mappings()), total
 
@@ -117,7 +119,11 @@ async def list_page_for_peer(
     scope = (t.c.workspace_name == workspace) & t.c.name.in_(member) & where
     total = (await conn.execute(select(func.count()).select_from(t).where(scope))).scalar_one()
     rows = await conn.execute(
-        select(t).where(scope).order_by(t.c.created_at, t.c.id).offset(params.offset).limit(params.size)
+        select(t)
+        .where(scope)
+        .order_by(t.c.created_at, t.c.id)
+        .offset(params.offset)
+        .limit(params.size)
     )
     return list(rows.mappings()), total
 
@@ -256,25 +262,38 @@ async def clone(
     if cutoff_id is not None:
         cond = cond & (messages.c.id <= cutoff_id)
     last_seq = (
-        await conn.execute(select(func.coalesce(func.max(messages.c.seq_in_session), 0)).where(cond))
+        await conn.execute(
+            select(func.coalesce(func.max(messages.c.seq_in_session), 0)).where(cond)
+        )
     ).scalar_one()
     row = (
-        await conn.execute(
-            insert(t)
-            .values(
-                id=new_id(),
-                workspace_name=workspace,
-                name=name,
-                metadata=source["metadata"],
-                configuration=source["configuration"],
-                last_seq=last_seq,
+        (
+            await conn.execute(
+                insert(t)
+                .values(
+                    id=new_id(),
+                    workspace_name=workspace,
+                    name=name,
+                    metadata=source["metadata"],
+                    configuration=source["configuration"],
+                    last_seq=last_seq,
+                )
+                .returning(*t.c)
             )
-            .returning(*t.c)
         )
-    ).mappings().one()
+        .mappings()
+        .one()
+    )
     await conn.execute(
         insert(sp).from_select(
-            ["workspace_name", "session_name", "peer_name", "configuration", "joined_at", "left_at"],
+            [
+                "workspace_name",
+                "session_name",
+                "peer_name",
+                "configuration",
+                "joined_at",
+                "left_at",
+            ],
             select(
                 sp.c.workspace_name,
                 literal(name),
@@ -287,7 +306,13 @@ async def clone(
     )
     # Public ids are random per row: md5 of a fresh uuid, cut to the 21-char id alphabet.
     fresh_id = func.substr(
-        func.translate(func.encode(func.decode(func.md5(func.gen_random_uuid().cast(_text())), "hex"), "base64"), "+/=", "-_"),
+        func.translate(
+            func.encode(
+                func.decode(func.md5(func.gen_random_uuid().cast(_text())), "hex"), "base64"
+            ),
+            "+/=",
+            "-_",
+        ),
         1,
         21,
     )

@@ -13,8 +13,8 @@ from src.db.engine import Database
 from src.errors import NotFoundError
 from src.messages import repository as messages_repo
 from src.sessions import membership
-from src.sessions.lookup import get_active, get_or_create_row
 from src.sessions import repository as repo
+from src.sessions.lookup import get_active, get_or_create_row
 from src.sessions.schemas import Session, SessionCreate, SessionUpdate
 
 

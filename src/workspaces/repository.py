@@ -80,7 +80,11 @@ async def list_page(
 ) -> tuple[list[RowMapping], int]:
     total = (await conn.execute(select(func.count()).select_from(t).where(where))).scalar_one()
     rows = await conn.execute(
-        select(t).where(where).order_by(t.c.created_at, t.c.id).offset(params.offset).limit(params.size)
+        select(t)
+        .where(where)
+        .order_by(t.c.created_at, t.c.id)
+        .offset(params.offset)
+        .limit(params.size)
     )
     return list(rows.mappings()), total
 

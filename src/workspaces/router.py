@@ -14,9 +14,7 @@ router = APIRouter(prefix="/v2/workspaces", tags=["workspaces"])
 
 
 @router.post("", response_model=Workspace)
-async def get_or_create_workspace(
-    body: WorkspaceCreate, db: Db, principal: AnyAuth
-) -> Workspace:
+async def get_or_create_workspace(body: WorkspaceCreate, db: Db, principal: AnyAuth) -> Workspace:
     """Get a workspace by name, creating it when missing."""
     return await service.get_or_create(db, principal, body)
 

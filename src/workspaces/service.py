@@ -22,21 +22,22 @@ async def get_or_create(db: Database, principal: Principal, body: WorkspaceCreat
     async with db.transaction() as conn:
         row = await repo.get(conn, body.name)
         if row is None:
-            row = await repo.insert_if_missing(
-                conn, body.name, metadata or {}, configuration or {}
-            )
+            row = await repo.insert_if_missing(conn, body.name, metadata or {}, configuration or {})
         if row is None or _changes(row, metadata, configuration):
             # Existing workspace: fields sent with the request update it, with PUT's rules.
             row = await repo.update(conn, body.name, metadata, configuration)
     return Workspace.from_row(row)
 
 
-def _changes(row: Any, metadata: dict[str, Any] | None, configuration: dict[str, Any] | None) -> bool:
+def _changes(
+    row: Any, metadata: dict[str, Any] | None, configuration: dict[str, Any] | None
+) -> bool:
     if metadata is not None and metadata != row["metadata"]:
         return True
-    return configuration is not None and {**row["configuration"], **configuration} != row[
-        "configuration"
-    ]
+    return (
+        configuration is not None
+        and {**row["configuration"], **configuration} != row["configuration"]
+    )
 
 
 async def update(db: Database, name: str, body: WorkspaceUpdate) -> Workspace:

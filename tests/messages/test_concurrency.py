@@ -14,7 +14,9 @@ def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
-def test_concurrent_batches_to_one_session(api_server: LiveServer, workspace: str, database_url: str) -> None:
+def test_concurrent_batches_to_one_session(
+    api_server: LiveServer, workspace: str, database_url: str
+) -> None:
     writers, batches, size = 8, 6, 25
 
     def write(writer: int) -> None:
@@ -22,9 +24,12 @@ def test_concurrent_batches_to_one_session(api_server: LiveServer, workspace: st
             for b in range(batches):
                 # Every batch brings new authors too, so peer and membership upserts contend.
                 msgs = [
-                    {"peer_id": f"w{writer}-p{i % 3}", "content": f"{writer}:{b}:{i}"} for i in range(size)
+                    {"peer_id": f"w{writer}-p{i % 3}", "content": f"{writer}:{b}:{i}"}
+                    for i in range(size)
                 ]
-                r = c.post(f"/v2/workspaces/{workspace}/sessions/hot/messages/", json={"messages": msgs})
+                r = c.post(
+                    f"/v2/workspaces/{workspace}/sessions/hot/messages/", json={"messages": msgs}
+                )
                 assert r.status_code == 200, r.text
 
     with ThreadPoolExecutor(writers) as pool:
@@ -56,7 +61,9 @@ def test_concurrent_batches_across_sessions_sharing_new_peers(
             if session % 2:
                 peers.reverse()
             msgs = [{"peer_id": p, "content": "hi"} for p in peers]
-            r = c.post(f"/v2/workspaces/{workspace}/sessions/s{session}/messages/", json={"messages": msgs})
+            r = c.post(
+                f"/v2/workspaces/{workspace}/sessions/s{session}/messages/", json={"messages": msgs}
+            )
             return r.status_code
 
     with ThreadPoolExecutor(12) as pool:

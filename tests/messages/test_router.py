@@ -5,7 +5,9 @@ from __future__ import annotations
 import httpx
 
 
-def _create(client: httpx.Client, ws: str, session: str, contents: list[str], peer: str = "alice") -> list[dict]:
+def _create(
+    client: httpx.Client, ws: str, session: str, contents: list[str], peer: str = "alice"
+) -> list[dict]:
     r = client.post(
         f"/v2/workspaces/{ws}/sessions/{session}/messages/",
         json={"messages": [{"peer_id": peer, "content": c} for c in contents]},
@@ -14,15 +16,26 @@ def _create(client: httpx.Client, ws: str, session: str, contents: list[str], pe
     return r.json()
 
 
-def test_batch_create_returns_messages_in_request_order(client: httpx.Client, workspace: str) -> None:
+def test_batch_create_returns_messages_in_request_order(
+    client: httpx.Client, workspace: str
+) -> None:
     r = client.post(
         f"/v2/workspaces/{workspace}/sessions/s/messages/",
         json={
             "messages": [
-                {"peer_id": "alice", "content": "I just moved to Lisbon.", "metadata": None,
-                 "configuration": None, "created_at": None},
-                {"peer_id": "bob", "content": "Nice!", "metadata": {"mood": "happy"},
-                 "created_at": "2024-01-02T03:04:05"},
+                {
+                    "peer_id": "alice",
+                    "content": "I just moved to Lisbon.",
+                    "metadata": None,
+                    "configuration": None,
+                    "created_at": None,
+                },
+                {
+                    "peer_id": "bob",
+                    "content": "Nice!",
+                    "metadata": {"mood": "happy"},
+                    "created_at": "2024-01-02T03:04:05",
+                },
             ]
         },
     )
@@ -66,7 +79,9 @@ def test_content_and_name_validation_names_the_field(client: httpx.Client, works
     assert bad_peer.json()["detail"][0]["loc"] == ["body", "messages", 0, "peer_id"]
     nul = client.post(url, json={"messages": [{"peer_id": "a", "content": "a\u0000b"}]})
     assert nul.status_code == 422
-    nul_meta = client.post(url, json={"messages": [{"peer_id": "a", "content": "x", "metadata": {"k": "\u0000"}}]})
+    nul_meta = client.post(
+        url, json={"messages": [{"peer_id": "a", "content": "x", "metadata": {"k": "\u0000"}}]}
+    )
     assert nul_meta.status_code == 422
     nan = client.post(
         url,
@@ -74,7 +89,12 @@ def test_content_and_name_validation_names_the_field(client: httpx.Client, works
         headers={"content-type": "application/json"},
     )
     assert nan.status_code == 422
-    assert client.post(url, content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+    assert (
+        client.post(
+            url, content=b"{not json", headers={"content-type": "application/json"}
+        ).status_code
+        == 422
+    )
     # Nothing of the refused batches was stored.
     listed = client.post(f"/v2/workspaces/{workspace}/sessions/s/messages/list").json()
     assert listed["total"] == 0
@@ -93,7 +113,11 @@ def test_list_order_reverse_filters_pagination(client: httpx.Client, workspace: 
     long = client.post(url, json={"filters": {"token_count": {"gt": 2}}}).json()["items"]
     assert [m["content"] for m in long] == ["two words here"]
     paged = client.post(url, params={"size": 3, "page": 2}).json()
-    assert paged["total"] == 4 and paged["pages"] == 2 and [m["content"] for m in paged["items"]] == ["from bob"]
+    assert (
+        paged["total"] == 4
+        and paged["pages"] == 2
+        and [m["content"] for m in paged["items"]] == ["from bob"]
+    )
     assert client.post(url, params={"size": 101}).status_code == 422
     assert client.post(url, params={"page": 0}).status_code == 422
     missing = client.post(f"/v2/workspaces/{workspace}/sessions/none/messages/list").json()
@@ -113,7 +137,9 @@ def test_get_and_update_metadata(client: httpx.Client, workspace: str) -> None:
     assert other_session.status_code == 404
 
 
-def test_writing_to_a_deleted_session_name_starts_fresh(client: httpx.Client, workspace: str) -> None:
+def test_writing_to_a_deleted_session_name_starts_fresh(
+    client: httpx.Client, workspace: str
+) -> None:
     _create(client, workspace, "s", ["old"])
     client.delete(f"/v2/workspaces/{workspace}/sessions/s")
     _create(client, workspace, "s", ["new"])

@@ -10,7 +10,9 @@ import psycopg
 from src.messages.files import split_text
 
 
-def _upload(client: httpx.Client, ws: str, name: str, data: bytes, ctype: str, **form: str) -> httpx.Response:
+def _upload(
+    client: httpx.Client, ws: str, name: str, data: bytes, ctype: str, **form: str
+) -> httpx.Response:
     return client.post(
         f"/v2/workspaces/{ws}/sessions/s/messages/upload",
         files={"file": (name, data, ctype)},
@@ -42,15 +44,24 @@ def _pdf(pages: list[str]) -> bytes:
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for off in offsets:
         out += f"{off:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return bytes(out)
 
 
 def test_text_upload_becomes_message_with_provenance(
     client: httpx.Client, workspace: str, database_url: str
 ) -> None:
-    r = _upload(client, workspace, "notes.txt", "héllo world".encode(), "text/plain",
-                metadata=json.dumps({"src": "file"}), created_at="2024-05-01T00:00:00Z")
+    r = _upload(
+        client,
+        workspace,
+        "notes.txt",
+        "héllo world".encode(),
+        "text/plain",
+        metadata=json.dumps({"src": "file"}),
+        created_at="2024-05-01T00:00:00Z",
+    )
     assert r.status_code == 200, r.text
     (m,) = r.json()
     assert m["content"] == "héllo world" and m["metadata"] == {"src": "file"}
@@ -66,13 +77,15 @@ def test_text_upload_becomes_message_with_provenance(
 def test_json_and_pdf_uploads(client: httpx.Client, workspace: str) -> None:
     r = _upload(client, workspace, "d.json", b'{"a":1,"b":["x"]}', "application/json")
     assert [m["content"] for m in r.json()] == ['{"a": 1, "b": ["x"]}']
-    pdf = _upload(client, workspace, "d.pdf", _pdf(["Hello page one", "Second page"]), "application/pdf")
+    pdf = _upload(
+        client, workspace, "d.pdf", _pdf(["Hello page one", "Second page"]), "application/pdf"
+    )
     assert pdf.status_code == 200, pdf.text
     assert pdf.json()[0]["content"] == "[Page 1]\nHello page one\n\n[Page 2]\nSecond page"
 
 
 def test_large_text_is_chunked(client: httpx.Client, workspace: str) -> None:
-    paragraph = ("word " * 199 + "end.\n\n")
+    paragraph = "word " * 199 + "end.\n\n"
     data = (paragraph * 63).encode()  # ~63 000 characters
     r = _upload(client, workspace, "big.txt", data, "text/plain")
     msgs = r.json()
@@ -83,14 +96,20 @@ def test_large_text_is_chunked(client: httpx.Client, workspace: str) -> None:
 
 
 def test_upload_refusals(client: httpx.Client, workspace: str) -> None:
-    assert _upload(client, workspace, "x.bin", b"\x00\x01", "application/octet-stream").status_code == 415
+    assert (
+        _upload(client, workspace, "x.bin", b"\x00\x01", "application/octet-stream").status_code
+        == 415
+    )
     assert _upload(client, workspace, "x.json", b"{oops", "application/json").status_code == 422
     assert _upload(client, workspace, "x.pdf", b"not a pdf", "application/pdf").status_code == 422
-    assert _upload(client, workspace, "x.txt", b"ok", "text/plain", metadata="[1]").status_code == 422
+    assert (
+        _upload(client, workspace, "x.txt", b"ok", "text/plain", metadata="[1]").status_code == 422
+    )
     big = _upload(client, workspace, "x.txt", b"a" * (5_242_880 + 1), "text/plain")
     assert big.status_code == 413
     no_peer = client.post(
-        f"/v2/workspaces/{workspace}/sessions/s/messages/upload", files={"file": ("a.txt", b"x", "text/plain")}
+        f"/v2/workspaces/{workspace}/sessions/s/messages/upload",
+        files={"file": ("a.txt", b"x", "text/plain")},
     )
     assert no_peer.status_code == 422
     listed = client.post(f"/v2/workspaces/{workspace}/sessions/s/messages/list").json()

@@ -39,7 +39,9 @@ def test_put_creates_and_replaces(client: httpx.Client, workspace: str) -> None:
 
 def test_list_peers_with_filters(client: httpx.Client, workspace: str) -> None:
     for name, role in (("a", "user"), ("b", "agent"), ("c", "user")):
-        client.post(f"/v2/workspaces/{workspace}/peers", json={"id": name, "metadata": {"role": role}})
+        client.post(
+            f"/v2/workspaces/{workspace}/peers", json={"id": name, "metadata": {"role": role}}
+        )
     users = client.post(
         f"/v2/workspaces/{workspace}/peers/list", json={"filters": {"metadata": {"role": "user"}}}
     ).json()

@@ -15,7 +15,10 @@ def test_add_keeps_config_of_active_members(client: httpx.Client, workspace: str
     client.post(f"{base}/peers", json={"a": {"observe_others": True}})  # creates the session
     client.post(f"{base}/peers", json={"a": {"observe_others": False}, "b": {}})
     assert client.get(f"{base}/peers/a/config").json()["observe_others"] is True
-    assert client.get(f"{base}/peers/b/config").json() == {"observe_me": None, "observe_others": None}
+    assert client.get(f"{base}/peers/b/config").json() == {
+        "observe_me": None,
+        "observe_others": None,
+    }
 
 
 def test_set_replaces_membership(client: httpx.Client, workspace: str) -> None:
@@ -27,7 +30,9 @@ def test_set_replaces_membership(client: httpx.Client, workspace: str) -> None:
     assert client.get(f"{base}/peers/b/config").json()["observe_me"] is False
     # A peer that left still has its membership row.
     assert client.get(f"{base}/peers/a/config").status_code == 200
-    assert client.put(f"/v2/workspaces/{workspace}/sessions/nosuch/peers", json={}).status_code == 404
+    assert (
+        client.put(f"/v2/workspaces/{workspace}/sessions/nosuch/peers", json={}).status_code == 404
+    )
 
 
 def test_remove_and_rejoin_by_message(client: httpx.Client, workspace: str) -> None:
@@ -51,7 +56,10 @@ def test_peer_config_routes(client: httpx.Client, workspace: str) -> None:
     r = client.post(f"{base}/peers/p/config", json={"observe_others": True})
     assert r.status_code == 200 and r.content == b""
     client.post(f"{base}/peers/p/config", json={"observe_me": False})
-    assert client.get(f"{base}/peers/p/config").json() == {"observe_me": False, "observe_others": True}
+    assert client.get(f"{base}/peers/p/config").json() == {
+        "observe_me": False,
+        "observe_others": True,
+    }
     assert "p" in _members(client, workspace, "s")
     missing = client.post(f"/v2/workspaces/{workspace}/sessions/none/peers/p/config", json={})
     assert missing.status_code == 404

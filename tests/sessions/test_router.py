@@ -10,7 +10,11 @@ from tests.support import unique
 def test_get_or_create_with_peers(client: httpx.Client, workspace: str) -> None:
     r = client.post(
         f"/v2/workspaces/{workspace}/sessions",
-        json={"id": "chat", "peers": {"alice": {}, "bot": {"observe_others": True}}, "metadata": {"c": "web"}},
+        json={
+            "id": "chat",
+            "peers": {"alice": {}, "bot": {"observe_others": True}},
+            "metadata": {"c": "web"},
+        },
     )
     assert r.status_code == 200
     body = r.json()
@@ -27,7 +31,8 @@ def test_existing_session_metadata_replaced_configuration_merged(
     url = f"/v2/workspaces/{workspace}/sessions"
     client.post(url, json={"id": "s", "configuration": {"summary": {"enabled": False}}})
     r = client.post(
-        url, json={"id": "s", "metadata": {"m": 1}, "configuration": {"deriver": {"enabled": False}}}
+        url,
+        json={"id": "s", "metadata": {"m": 1}, "configuration": {"deriver": {"enabled": False}}},
     )
     assert r.json()["metadata"] == {"m": 1}
     assert r.json()["configuration"] == {
@@ -44,7 +49,12 @@ def test_observer_limit(client: httpx.Client, workspace: str) -> None:
     r = client.post(f"/v2/workspaces/{workspace}/sessions", json={"id": "big", "peers": peers})
     assert r.status_code == 400 and "Maximum allowed is 10 observers" in r.json()["detail"]
     ten = {f"p{i}": {"observe_others": True} for i in range(10)}
-    assert client.post(f"/v2/workspaces/{workspace}/sessions", json={"id": "ok", "peers": ten}).status_code == 200
+    assert (
+        client.post(
+            f"/v2/workspaces/{workspace}/sessions", json={"id": "ok", "peers": ten}
+        ).status_code
+        == 200
+    )
     more = client.post(
         f"/v2/workspaces/{workspace}/sessions/ok/peers", json={"extra": {"observe_others": True}}
     )
@@ -85,7 +95,9 @@ def test_delete_is_202_and_cascades(client: httpx.Client, workspace: str) -> Non
 
 def test_clone_copies_messages_up_to_cutoff(client: httpx.Client, workspace: str) -> None:
     url = f"/v2/workspaces/{workspace}/sessions"
-    client.post(url, json={"id": "src", "metadata": {"k": "v"}, "peers": {"bot": {"observe_others": True}}})
+    client.post(
+        url, json={"id": "src", "metadata": {"k": "v"}, "peers": {"bot": {"observe_others": True}}}
+    )
     msgs = client.post(
         f"{url}/src/messages/",
         json={"messages": [{"peer_id": "alice", "content": f"m{i}"} for i in range(5)]},
@@ -103,12 +115,16 @@ def test_clone_copies_messages_up_to_cutoff(client: httpx.Client, workspace: str
     assert [m["content"] for m in part_msgs] == ["m0", "m1", "m2"]
     # New messages in the clone continue its own sequence.
     added = client.post(
-        f"{url}/{partial['id']}/messages/", json={"messages": [{"peer_id": "alice", "content": "next"}]}
+        f"{url}/{partial['id']}/messages/",
+        json={"messages": [{"peer_id": "alice", "content": "next"}]},
     )
     assert added.status_code == 200
 
     client.post(url, json={"id": "empty"})
     empty_clone = client.get(f"{url}/empty/clone").json()
-    assert client.post(url, json={"id": empty_clone["id"]}).json()["created_at"] == empty_clone["created_at"]
+    assert (
+        client.post(url, json={"id": empty_clone["id"]}).json()["created_at"]
+        == empty_clone["created_at"]
+    )
     assert client.get(f"{url}/src/clone", params={"message_id": "nope"}).status_code == 404
     assert client.get(f"{url}/{unique('missing')}/clone").status_code == 404

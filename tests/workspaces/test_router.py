@@ -43,7 +43,10 @@ def test_update_replaces_metadata_and_merges_configuration(client: httpx.Client)
     client.put(f"/v2/workspaces/{name}", json={"configuration": {"summary": {"enabled": False}}})
     r2 = client.put(
         f"/v2/workspaces/{name}",
-        json={"configuration": {"deriver": {"enabled": True}, "custom": "kept"}, "metadata": {"z": 2}},
+        json={
+            "configuration": {"deriver": {"enabled": True}, "custom": "kept"},
+            "metadata": {"z": 2},
+        },
     )
     assert r2.json()["metadata"] == {"z": 2}
     assert r2.json()["configuration"] == {
@@ -65,7 +68,8 @@ def test_configuration_validation(client: httpx.Client) -> None:
     )
     assert bad.status_code == 422
     too_small = client.put(
-        f"/v2/workspaces/{name}", json={"configuration": {"summary": {"messages_per_short_summary": 5}}}
+        f"/v2/workspaces/{name}",
+        json={"configuration": {"summary": {"messages_per_short_summary": 5}}},
     )
     assert too_small.status_code == 422
     dropped = client.put(
