@@ -115,8 +115,8 @@ class DBSettings(_Section):
     EMBEDDED_DATA_DIR: Path = Field(default_factory=lambda: default_data_dir() / "pgdata")
     EMBEDDED_DATABASE: str = "honcho"
     SCHEMA: str = Field(default="public", pattern=r"^[a-z_][a-z0-9_]*$")
-    POOL_SIZE: int = Field(default=10, ge=1, le=1000)
-    MAX_OVERFLOW: int = Field(default=20, ge=0)
+    POOL_SIZE: int = Field(default=20, ge=1, le=1000)
+    MAX_OVERFLOW: int = Field(default=10, ge=0)
     POOL_TIMEOUT: float = Field(default=30.0, gt=0)
     POOL_RECYCLE: int = Field(default=300, ge=-1)
     POOL_PRE_PING: bool = True

@@ -58,7 +58,7 @@ def start_server(
     *,
     extra_args: tuple[str, ...] = (),
     ready_path: str = "/openapi.json",
-    timeout: float = 60.0,
+    timeout: float = 120.0,
 ) -> LiveServer:
     port = free_port()
     log_path = log_dir / f"{command}-{port}.log"

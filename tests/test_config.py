@@ -32,7 +32,7 @@ def test_defaults(files: tuple[Path, Path]) -> None:
     """With nothing configured: embedded database, auth off, spec defaults."""
     s = Settings()
     assert s.db.CONNECTION_URI is None and s.auth.USE_AUTH is False
-    assert s.app.LOG_LEVEL == "INFO" and s.db.POOL_SIZE == 10 and s.deriver.WORKERS == 1
+    assert s.app.LOG_LEVEL == "INFO" and s.db.POOL_SIZE == 20 and s.deriver.WORKERS == 1
     assert s.app.MAX_MESSAGE_SIZE == 25_000 and s.app.SESSION_OBSERVERS_LIMIT == 10
 
 

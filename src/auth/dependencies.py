@@ -1,4 +1,7 @@
-"""Route guards. Every route depends on exactly one of these; a test walks the app to check it.
+"""Route guards. Every route depends on exactly one of these; tests/auth/test_scopes.py holds the
+expected scope of every route in the OpenAPI document and fails on any route it does not know.
+
+They are `async def` on purpose: FastAPI runs plain `def` dependencies in its threadpool.
 
 401: no token, or a token that is malformed, forged or expired. 403: a valid token whose scope does
 not cover the resource the route names.
@@ -21,7 +24,7 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def get_principal(request: Request) -> Principal:
+async def get_principal(request: Request) -> Principal:
     settings = _settings(request)
     if not settings.auth.USE_AUTH:
         return ADMIN
@@ -41,31 +44,31 @@ def get_principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require_admin(principal: CurrentPrincipal) -> Principal:
+async def require_admin(principal: CurrentPrincipal) -> Principal:
     if not principal.admin:
         raise ForbiddenError("Resource requires admin privileges")
     return principal
 
 
-def require_authenticated(principal: CurrentPrincipal) -> Principal:
+async def require_authenticated(principal: CurrentPrincipal) -> Principal:
     """For routes whose scope depends on the body; the service checks it with the helpers below."""
     return principal
 
 
-def require_workspace(workspace_id: WorkspacePath, principal: CurrentPrincipal) -> Principal:
+async def require_workspace(workspace_id: WorkspacePath, principal: CurrentPrincipal) -> Principal:
     if not principal.may_workspace(workspace_id):
         raise ForbiddenError(f"This token is not permitted to access workspace '{workspace_id}'")
     return principal
 
 
-def require_peer(
+async def require_peer(
     workspace_id: WorkspacePath, peer_id: PeerPath, principal: CurrentPrincipal
 ) -> Principal:
     ensure_peer(principal, workspace_id, peer_id)
     return principal
 
 
-def require_session(
+async def require_session(
     workspace_id: WorkspacePath, session_id: SessionPath, principal: CurrentPrincipal
 ) -> Principal:
     ensure_session(principal, workspace_id, session_id)

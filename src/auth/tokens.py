@@ -86,8 +86,11 @@ def decode(secret: str, token: str) -> Principal:
             raise InvalidToken(f"Invalid token: claim '{key}' must be a string")
         return value
 
+    admin = claims.get("ad", False)
+    if not isinstance(admin, bool):
+        raise InvalidToken("Invalid token: claim 'ad' must be a boolean")
     return Principal(
-        admin=claims.get("ad") is True,
+        admin=admin,
         workspace=_claim("w"),
         peer=_claim("p"),
         session=_claim("s"),

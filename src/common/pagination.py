@@ -32,7 +32,7 @@ class PageParams:
         return (self.page - 1) * self.size
 
 
-def page_params(page: PageQuery = 1, size: SizeQuery = 50) -> PageParams:
+async def page_params(page: PageQuery = 1, size: SizeQuery = 50) -> PageParams:
     return PageParams(page=page, size=size)
 
 

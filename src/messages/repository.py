@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, and_, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, RowMapping, and_, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from src.common.filters import FilterColumn, FilterSpec, Kind
@@ -38,26 +38,49 @@ class NewMessage:
     internal_metadata: dict[str, Any]
 
 
+# One statement whatever the batch size; constant text, so psycopg prepares it server-side.
+_INSERT_BATCH = text(
+    """
+    INSERT INTO messages (public_id, workspace_name, session_name, peer_name, content, metadata,
+                          internal_metadata, token_count, seq_in_session, created_at)
+    SELECT u.public_id, :workspace, :session, u.peer_name, u.content, CAST(u.metadata AS jsonb),
+           CAST(u.internal AS jsonb), u.token_count, :first_seq + u.ord - 1,
+           COALESCE(u.created_at, now())
+    FROM unnest(CAST(:public_ids AS text[]), CAST(:peers AS text[]), CAST(:contents AS text[]),
+                CAST(:metadatas AS text[]), CAST(:internals AS text[]),
+                CAST(:token_counts AS integer[]), CAST(:created_ats AS timestamptz[]))
+         WITH ORDINALITY
+         AS u(public_id, peer_name, content, metadata, internal, token_count, created_at, ord)
+    ORDER BY u.ord
+    RETURNING id, public_id, workspace_name, session_name, peer_name, content, metadata,
+              token_count, seq_in_session, created_at
+    """
+)
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 async def insert_batch(
     conn: AsyncConnection, workspace: str, session: str, first_seq: int, batch: list[NewMessage]
 ) -> list[RowMapping]:
     """Insert a whole batch in one statement; rows come back in batch order."""
-    rows = [
+    result = await conn.execute(
+        _INSERT_BATCH,
         {
-            "public_id": new_id(),
-            "workspace_name": workspace,
-            "session_name": session,
-            "peer_name": m.peer,
-            "content": m.content,
-            "metadata": m.metadata,
-            "internal_metadata": m.internal_metadata,
-            "token_count": m.token_count,
-            "seq_in_session": first_seq + i,
-            "created_at": m.created_at if m.created_at is not None else func.now(),
-        }
-        for i, m in enumerate(batch)
-    ]
-    result = await conn.execute(insert(t).values(rows).returning(*t.c))
+            "workspace": workspace,
+            "session": session,
+            "first_seq": first_seq,
+            "public_ids": [new_id() for _ in batch],
+            "peers": [m.peer for m in batch],
+            "contents": [m.content for m in batch],
+            "metadatas": [_json(m.metadata) for m in batch],
+            "internals": [_json(m.internal_metadata) for m in batch],
+            "token_counts": [m.token_count for m in batch],
+            "created_ats": [m.created_at for m in batch],
+        },
+    )
     return sorted(result.mappings(), key=lambda r: r["seq_in_session"])
 
 

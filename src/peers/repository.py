@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, func, select
+from sqlalchemy import ColumnElement, RowMapping, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -52,16 +52,26 @@ async def insert_if_missing(
     return (await conn.execute(stmt)).mappings().one_or_none()
 
 
+_ENSURE_MANY = text(
+    """
+    INSERT INTO peers (id, workspace_name, name)
+    SELECT n.id, :workspace, n.name
+    FROM unnest(CAST(:ids AS text[]), CAST(:names AS text[])) AS n(id, name)
+    ORDER BY n.name
+    ON CONFLICT (workspace_name, name) DO NOTHING
+    """
+)
+
+
 async def ensure_many(conn: AsyncConnection, workspace: str, names: Iterable[str]) -> None:
     """Create the missing peers among `names` in one statement. Sorted, so that two transactions
     creating overlapping sets take their row locks in the same order and cannot deadlock."""
     ordered = sorted(set(names))
-    if not ordered:
-        return
-    stmt = insert(t).values(
-        [{"id": new_id(), "workspace_name": workspace, "name": n} for n in ordered]
-    )
-    await conn.execute(stmt.on_conflict_do_nothing(index_elements=["workspace_name", "name"]))
+    if ordered:
+        await conn.execute(
+            _ENSURE_MANY,
+            {"workspace": workspace, "ids": [new_id() for _ in ordered], "names": ordered},
+        )
 
 
 async def update(

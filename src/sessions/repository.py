@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, and_, func, literal, select, update
+from sqlalchemy import ColumnElement, RowMapping, and_, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -186,21 +186,27 @@ async def join(
     await conn.execute(stmt)
 
 
+_JOIN_AUTHORS = text(
+    """
+    INSERT INTO session_peers (workspace_name, session_name, peer_name, configuration)
+    SELECT :workspace, :session, p.name, '{}'::jsonb
+    FROM unnest(CAST(:peers AS text[])) AS p(name)
+    ORDER BY p.name
+    ON CONFLICT (workspace_name, session_name, peer_name)
+    DO UPDATE SET left_at = NULL, joined_at = now()
+    WHERE session_peers.left_at IS NOT NULL
+    """
+)
+
+
 async def join_authors(
     conn: AsyncConnection, workspace: str, session: str, authors: list[str]
 ) -> None:
     """Message authors become members; departed ones rejoin. Writes nothing for active members."""
-    rows = [
-        {"workspace_name": workspace, "session_name": session, "peer_name": p, "configuration": {}}
-        for p in sorted(set(authors))
-    ]
-    stmt = insert(sp).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["workspace_name", "session_name", "peer_name"],
-        set_={"left_at": None, "joined_at": func.now()},
-        where=sp.c.left_at.is_not(None),
+    await conn.execute(
+        _JOIN_AUTHORS,
+        {"workspace": workspace, "session": session, "peers": sorted(set(authors))},
     )
-    await conn.execute(stmt)
 
 
 async def leave(
