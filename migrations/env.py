@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine, pool, text
 
+from src.db.migrate import include_name
 from src.db.tables import metadata
 
 config = context.config
@@ -29,6 +30,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=metadata,
         version_table_schema=schema,
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

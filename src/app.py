@@ -13,8 +13,13 @@ from src.common import tokens
 from src.config import Settings, get_settings
 from src.db.engine import Database, build_engine
 from src.db.migrate import current_revision, head_revision
+from src.deriver.router import router as deriver_router
+from src.deriver.status import derivation_state
+from src.embeddings.registry import embedder_for
+from src.embeddings.schema import check_dimensions
 from src.errors import ConfigurationMissing, install_handlers
 from src.messages.router import router as messages_router
+from src.observations.router import router as observations_router
 from src.peers.router import router as peers_router
 from src.sessions.router import router as sessions_router
 from src.workspaces.router import router as workspaces_router
@@ -48,16 +53,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_schema(url, settings.db.SCHEMA)
+        check_dimensions(url, settings)
         tokens.warm_up()
         db = Database(build_engine(url, settings.db))
         app.state.db = db
+        app.state.embedder = embedder_for(settings)
         logger.info(
             "API ready (auth %s)",
             "enabled" if settings.auth.USE_AUTH else "disabled: every caller is admin",
         )
+        derivation = derivation_state(settings)
+        (logger.info if derivation.enabled else logger.warning)("%s", derivation.detail)
         try:
             yield
         finally:
+            if app.state.embedder is not None:
+                await app.state.embedder.aclose()
             await db.dispose()
 
     app = FastAPI(
@@ -68,7 +79,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_handlers(app)
-    for router in (workspaces_router, peers_router, sessions_router, messages_router, keys_router):
+    for router in (
+        workspaces_router,
+        peers_router,
+        sessions_router,
+        messages_router,
+        observations_router,
+        deriver_router,
+        keys_router,
+    ):
         app.include_router(router)
     return app
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -101,6 +102,7 @@ class AppSettings(_Section):
     SESSION_OBSERVERS_LIMIT: int = Field(default=10, ge=1)
     MAX_FILE_SIZE: int = Field(default=5_242_880, ge=1)
     MAX_MESSAGE_SIZE: int = Field(default=25_000, ge=1, le=65_535)
+    MAX_EMBEDDING_TOKENS: int = Field(default=8192, ge=1)
     API_HOST: str = "127.0.0.1"
     API_PORT: int = Field(default=8000, ge=1, le=65_535)
     API_WORKERS: int = Field(default=1, ge=1, le=64)
@@ -148,20 +150,152 @@ class AuthSettings(_Section):
         return self
 
 
-class DeriverSettings(_Section):
+PROVIDER_ALIASES = {
+    "anthropic": "anthropic",
+    "openai": "openai",
+    "google": "google",
+    "gemini": "google",
+    "custom": "custom",
+    "vllm": "custom",
+    "openai_compatible": "custom",
+}
+DEFAULT_MODELS = {
+    "openai": "gpt-4.1-mini",
+    "anthropic": "claude-haiku-4-5",
+    "google": "gemini-2.5-flash",
+}
+
+
+class LLMSettings(_Section):
+    toml_table: ClassVar[str] = "llm"
+    model_config = SettingsConfigDict(env_prefix="LLM_", extra="ignore", case_sensitive=False)
+
+    ANTHROPIC_API_KEY: str | None = None
+    OPENAI_API_KEY: str | None = None
+    GEMINI_API_KEY: str | None = None
+    # `custom` provider: any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp, LM Studio, ...).
+    OPENAI_COMPATIBLE_API_KEY: str | None = None
+    OPENAI_COMPATIBLE_BASE_URL: str | None = None
+    # Model used on the custom endpoint by components that do not name their own *_MODEL.
+    OPENAI_COMPATIBLE_MODEL: str | None = None
+    OPENAI_COMPATIBLE_STRUCTURED_OUTPUT: Literal["json_schema", "json_object", "prompt"] = (
+        "json_schema"
+    )
+    OPENAI_BASE_URL: str = "https://api.openai.com/v1"
+    ANTHROPIC_BASE_URL: str = "https://api.anthropic.com"
+    GEMINI_BASE_URL: str = "https://generativelanguage.googleapis.com"
+    TIMEOUT_SECONDS: float = Field(default=120.0, gt=0)
+    CONNECT_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0)
+    MAX_RETRIES: int = Field(default=3, ge=0, le=10)
+    EMBEDDING_PROVIDER: Literal["auto", "openai", "gemini", "google", "custom", "local", "none"] = (
+        "auto"
+    )
+    EMBEDDING_MODEL: str | None = None
+    # pgvector indexes vectors of up to 2,000 dimensions.
+    EMBEDDING_DIMENSIONS: int = Field(default=1536, ge=1, le=2000)
+    EMBEDDING_BATCH_SIZE: int = Field(default=128, ge=1, le=2048)
+    EMBEDDING_LOCAL_MODEL_DIR: Path | None = None
+
+    def provider_configured(self, provider: str) -> bool:
+        if provider == "custom":
+            return bool(self.OPENAI_COMPATIBLE_BASE_URL)
+        key = {
+            "openai": self.OPENAI_API_KEY,
+            "anthropic": self.ANTHROPIC_API_KEY,
+            "google": self.GEMINI_API_KEY,
+        }.get(provider)
+        return bool(key)
+
+    def first_configured_provider(self) -> str | None:
+        for provider in ("custom", "openai", "anthropic", "google"):
+            if self.provider_configured(provider):
+                return provider
+        return None
+
+
+_PROVIDER_SETTING = {
+    "custom": "LLM_OPENAI_COMPATIBLE_BASE_URL",
+    "openai": "LLM_OPENAI_API_KEY",
+    "anthropic": "LLM_ANTHROPIC_API_KEY",
+    "google": "LLM_GEMINI_API_KEY",
+}
+
+
+class _Component(_Section):
+    """A part of the server that calls an LLM. PROVIDER unset: the first configured provider."""
+
+    PROVIDER: str | None = None
+    MODEL: str | None = None
+
+
+class DeriverSettings(_Component):
     toml_table: ClassVar[str] = "deriver"
     model_config = SettingsConfigDict(env_prefix="DERIVER_", extra="ignore", case_sensitive=False)
 
     WORKERS: int = Field(default=1, ge=1, le=256)
     POLLING_SLEEP_INTERVAL_SECONDS: float = Field(default=1.0, gt=0)
+    MAX_OUTPUT_TOKENS: int = Field(default=4000, ge=1)
+    # New messages of a session are sent to the model together, up to this many tokens.
+    REPRESENTATION_BATCH_MAX_TOKENS: int = Field(default=4096, ge=1)
+    # Earlier conversation shown to the model before the new messages, at most this many tokens.
+    HISTORY_MAX_TOKENS: int = Field(default=2000, ge=0)
+    MAX_ATTEMPTS: int = Field(default=4, ge=1, le=50)
+    RETRY_BACKOFF_SECONDS: float = Field(default=5.0, gt=0)
+    RETRY_BACKOFF_MAX_SECONDS: float = Field(default=300.0, gt=0)
+    # A worker that stops heart-beating for this long has its work handed to another one.
+    LEASE_TIMEOUT_SECONDS: float = Field(default=60.0, ge=5)
+    DEDUPLICATE: bool = True
+    # Cosine distance under which a new fact counts as the same as a stored one.
+    DEDUPLICATE_MAX_DISTANCE: float = Field(default=0.08, ge=0, le=1)
+    COMPLETED_RETENTION_SECONDS: int = Field(default=3600, ge=0)
+    QUEUE_ERROR_RETENTION_SECONDS: int = Field(default=2_592_000, ge=0)
+
+
+class SummarySettings(_Component):
+    toml_table: ClassVar[str] = "summary"
+    model_config = SettingsConfigDict(env_prefix="SUMMARY_", extra="ignore", case_sensitive=False)
+
+    ENABLED: bool = True
+    MESSAGES_PER_SHORT_SUMMARY: int = Field(default=20, ge=10)
+    MESSAGES_PER_LONG_SUMMARY: int = Field(default=60, ge=20)
+    MAX_TOKENS_SHORT: int = Field(default=1000, ge=50)
+    MAX_TOKENS_LONG: int = Field(default=4000, ge=50)
+
+    @model_validator(mode="after")
+    def _short_before_long(self) -> SummarySettings:
+        if self.MESSAGES_PER_SHORT_SUMMARY >= self.MESSAGES_PER_LONG_SUMMARY:
+            raise ValueError(
+                "SUMMARY_MESSAGES_PER_SHORT_SUMMARY must be smaller than "
+                "SUMMARY_MESSAGES_PER_LONG_SUMMARY"
+            )
+        return self
+
+
+class PeerCardSettings(_Component):
+    toml_table: ClassVar[str] = "peer_card"
+    model_config = SettingsConfigDict(env_prefix="PEER_CARD_", extra="ignore", case_sensitive=False)
+
+    ENABLED: bool = True
+    MAX_OUTPUT_TOKENS: int = Field(default=1000, ge=1)
+
+
+@dataclass(frozen=True)
+class ComponentLLM:
+    provider: str
+    model: str
+    max_output_tokens: int
 
 
 SECTIONS: dict[str, type[_Section]] = {
     "app": AppSettings,
     "db": DBSettings,
     "auth": AuthSettings,
+    "llm": LLMSettings,
     "deriver": DeriverSettings,
+    "summary": SummarySettings,
+    "peer_card": PeerCardSettings,
 }
+COMPONENTS = ("deriver", "summary", "peer_card")
 
 
 class Settings:
@@ -184,7 +318,71 @@ class Settings:
         self.app: AppSettings = built["app"]
         self.db: DBSettings = built["db"]
         self.auth: AuthSettings = built["auth"]
+        self.llm: LLMSettings = built["llm"]
         self.deriver: DeriverSettings = built["deriver"]
+        self.summary: SummarySettings = built["summary"]
+        self.peer_card: PeerCardSettings = built["peer_card"]
+        problems = self._check_components()
+        if problems:
+            raise ConfigurationError("Invalid configuration:\n  " + "\n  ".join(problems))
+
+    def _check_components(self) -> list[str]:
+        problems = []
+        for name in COMPONENTS:
+            section: _Component = getattr(self, name)
+            env = name.upper()
+            if section.PROVIDER is None:
+                continue
+            provider = PROVIDER_ALIASES.get(section.PROVIDER.lower())
+            if provider is None:
+                problems.append(
+                    f"{env}_PROVIDER: unknown provider {section.PROVIDER!r}; use one of "
+                    "anthropic, openai, google, custom"
+                )
+            elif not self.llm.provider_configured(provider):
+                problems.append(
+                    f"{env}_PROVIDER is {section.PROVIDER!r} but {_PROVIDER_SETTING[provider]} "
+                    "is not set"
+                )
+            elif provider == "custom" and not (section.MODEL or self.llm.OPENAI_COMPATIBLE_MODEL):
+                problems.append(
+                    f"{env}_PROVIDER is 'custom': set {env}_MODEL or LLM_OPENAI_COMPATIBLE_MODEL"
+                )
+        if (
+            self.llm.first_configured_provider() == "custom"
+            and not self.llm.OPENAI_COMPATIBLE_MODEL
+        ):
+            unnamed = [n.upper() for n in COMPONENTS if not getattr(self, n).MODEL]
+            if unnamed:
+                problems.append(
+                    "LLM_OPENAI_COMPATIBLE_BASE_URL is set but no model is named for "
+                    f"{', '.join(unnamed)}: set LLM_OPENAI_COMPATIBLE_MODEL (or each *_MODEL)"
+                )
+        embedding = self.llm.EMBEDDING_PROVIDER
+        if embedding in ("openai", "gemini", "google", "custom"):
+            provider = PROVIDER_ALIASES[embedding]
+            if not self.llm.provider_configured(provider):
+                problems.append(
+                    f"LLM_EMBEDDING_PROVIDER is {embedding!r} but {_PROVIDER_SETTING[provider]} "
+                    "is not set"
+                )
+        return problems
+
+    def component_llm(self, name: str) -> ComponentLLM | None:
+        """The provider and model a component uses; None when no LLM is configured for it."""
+        section: _Component = getattr(self, name)
+        if section.PROVIDER is not None:
+            provider: str | None = PROVIDER_ALIASES[section.PROVIDER.lower()]
+        else:
+            provider = self.llm.first_configured_provider()
+        if provider is None:
+            return None
+        fallback = self.llm.OPENAI_COMPATIBLE_MODEL if provider == "custom" else None
+        model = section.MODEL or fallback or DEFAULT_MODELS.get(provider)
+        if model is None:
+            return None
+        max_tokens = getattr(section, "MAX_OUTPUT_TOKENS", None) or self.summary.MAX_TOKENS_LONG
+        return ComponentLLM(provider, model, max_tokens)
 
 
 @lru_cache(maxsize=1)

@@ -83,3 +83,45 @@ def start_server(
         time.sleep(0.1)
     server.stop(signal.SIGKILL)
     raise RuntimeError(f"{command} did not become ready in {timeout}s:\n{server.log()}")
+
+
+@dataclass
+class WorkerProcess:
+    """A `honcho deriver` process (no HTTP port); ready once its log says it started."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60.0) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+def start_deriver(env: Mapping[str, str], log_dir: Path, timeout: float = 120.0) -> WorkerProcess:
+    log_path = log_dir / f"deriver-{uuid.uuid4().hex[:8]}.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "src.cli", "deriver"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env},
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    worker = WorkerProcess(process, log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"deriver exited with {process.returncode}:\n{worker.log()}")
+        if "deriver started" in worker.log():
+            return worker
+        time.sleep(0.1)
+    worker.stop(signal.SIGKILL)
+    raise RuntimeError(f"deriver did not start in {timeout}s:\n{worker.log()}")

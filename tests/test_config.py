@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from src.config import ConfigurationError, Settings
+from src.config import SECTIONS, ConfigurationError, Settings
 
 
 @pytest.fixture
@@ -67,7 +67,6 @@ def test_templates_list_exactly_the_settings_the_code_knows() -> None:
     """config.toml.example and .env.template name every setting, and nothing else."""
     import re
 
-    from src.config import SECTIONS
     from tests.support import PROJECT_ROOT
 
     toml_text = (PROJECT_ROOT / "config.toml.example").read_text()
@@ -103,5 +102,5 @@ def test_example_config_loads_to_the_defaults(monkeypatch: pytest.MonkeyPatch) -
     from_example = Settings()
     monkeypatch.setenv("HONCHO_CONFIG_FILE", "/nonexistent/config.toml")
     defaults = Settings()
-    for name in ("app", "db", "auth", "deriver"):
+    for name in SECTIONS:
         assert getattr(from_example, name) == getattr(defaults, name)

@@ -82,3 +82,27 @@ def _without_nulls(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _without_nulls(v) for k, v in value.items() if v is not None}
     return value
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`override` wins key by key; nested objects merge; null values in `override` are skipped."""
+    merged = dict(base)
+    for key, value in override.items():
+        if value is None:
+            continue
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def resolve(
+    defaults: dict[str, Any],
+    workspace: dict[str, Any],
+    session: dict[str, Any],
+    message: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The configuration a message is derived under: defaults < workspace < session < message."""
+    resolved = deep_merge(deep_merge(defaults, workspace), session)
+    return deep_merge(resolved, message or {})

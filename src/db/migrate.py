@@ -15,6 +15,13 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _MIGRATION_LOCK_KEY = 7_460_233_001
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Schema comparison covers our tables only: not Alembic's own, not procrastinate's."""
+    if type_ == "table" and name is not None:
+        return name != "alembic_version" and not name.startswith("procrastinate")
+    return True
+
+
 def sync_url(url: str) -> str:
     """Alembic runs synchronously; psycopg 3 serves both modes under the same URL."""
     return url

@@ -7,6 +7,7 @@ from its parent: deleting a workspace or a session removes everything derived fr
 
 from __future__ import annotations
 
+from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -25,7 +26,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -150,5 +151,160 @@ messages = Table(
     CheckConstraint("length(content) <= 65535", name="content_length"),
     Index(None, "workspace_name", "session_name", "id"),
     Index(None, "workspace_name", "peer_name", "id"),
+    Index(None, "workspace_name", "created_at"),
+)
+
+# -- derived memory --------------------------------------------------------------------------
+
+honcho_meta = Table(
+    "honcho_meta",
+    metadata,
+    Column("key", Text, nullable=False),
+    Column("value", JSONB, nullable=False),
+    PrimaryKeyConstraint("key"),
+)
+
+# One row per message (or summary trigger) awaiting derivation. Enqueued in the transaction that
+# writes the message; `observers`/`witnesses` freeze who was in the session at that moment.
+deriver_queue = Table(
+    "deriver_queue",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), nullable=False),
+    Column("workspace_name", Text, nullable=False),
+    Column("session_name", Text, nullable=False),
+    Column("work_unit_key", Text, nullable=False),
+    Column("task_type", Text, nullable=False),
+    Column("message_id", BigInteger, nullable=True),
+    Column("sender", Text, nullable=True),
+    # Peers whose view of `sender` this message feeds: the sender itself (the global view) when
+    # it is observed, and members with observe_others (local views).
+    Column("observers", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    # Every active member when the message was written: who witnessed it.
+    Column("witnesses", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("payload", JSONB, nullable=False, server_default=_EMPTY_JSON),
+    Column("status", Text, nullable=False, server_default=text("'pending'")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("error", Text, nullable=True),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    _now(),
+    Column("processed_at", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("id"),
+    ForeignKeyConstraint(
+        ["workspace_name", "session_name"],
+        ["sessions.workspace_name", "sessions.name"],
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(["message_id"], ["messages.id"], ondelete="CASCADE"),
+    CheckConstraint("status IN ('pending', 'done', 'failed')", name="status"),
+    CheckConstraint("task_type IN ('representation', 'summary')", name="task_type"),
+    Index(
+        "ix_deriver_queue_pending",
+        "work_unit_key",
+        "id",
+        postgresql_where=text("status = 'pending'"),
+    ),
+    Index(None, "workspace_name", "status"),
+    Index(None, "message_id"),
+)
+
+# Observations: what `observer` knows about `observed`. observer == observed is the global view.
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Text, nullable=False),
+    Column("workspace_name", Text, nullable=False),
+    Column("observer", Text, nullable=False),
+    Column("observed", Text, nullable=False),
+    Column("session_name", Text, nullable=True),
+    Column("level", Text, nullable=False, server_default=text("'explicit'")),
+    Column("content", Text, nullable=False),
+    Column("premises", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("message_ids", ARRAY(BigInteger), nullable=False, server_default=text("'{}'")),
+    Column("times_derived", Integer, nullable=False, server_default=text("1")),
+    # vector(N) with N = LLM_EMBEDDING_DIMENSIONS when the schema was built (see honcho_meta).
+    Column("embedding", Vector(), nullable=True),
+    Column("message_created_at", DateTime(timezone=True), nullable=True),
+    _now(),
+    PrimaryKeyConstraint("id"),
+    ForeignKeyConstraint(
+        ["workspace_name", "observer"], ["peers.workspace_name", "peers.name"], ondelete="CASCADE"
+    ),
+    ForeignKeyConstraint(
+        ["workspace_name", "observed"], ["peers.workspace_name", "peers.name"], ondelete="CASCADE"
+    ),
+    ForeignKeyConstraint(
+        ["workspace_name", "session_name"],
+        ["sessions.workspace_name", "sessions.name"],
+        ondelete="CASCADE",
+    ),
+    CheckConstraint("level IN ('explicit', 'deductive')", name="level"),
+    CheckConstraint("length(content) <= 65535", name="content_length"),
+    Index(None, "workspace_name", "observer", "observed", "created_at"),
+    Index(None, "workspace_name", "session_name"),
+    Index(
+        "ix_documents_embedding",
+        "embedding",
+        postgresql_using="hnsw",
+        postgresql_ops={"embedding": "vector_cosine_ops"},
+    ),
+)
+
+peer_cards = Table(
+    "peer_cards",
+    metadata,
+    Column("workspace_name", Text, nullable=False),
+    Column("observer", Text, nullable=False),
+    Column("observed", Text, nullable=False),
+    Column("card", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("workspace_name", "observer", "observed"),
+    ForeignKeyConstraint(
+        ["workspace_name", "observer"], ["peers.workspace_name", "peers.name"], ondelete="CASCADE"
+    ),
+    ForeignKeyConstraint(
+        ["workspace_name", "observed"], ["peers.workspace_name", "peers.name"], ondelete="CASCADE"
+    ),
+)
+
+session_summaries = Table(
+    "session_summaries",
+    metadata,
+    Column("workspace_name", Text, nullable=False),
+    Column("session_name", Text, nullable=False),
+    Column("summary_type", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    # The summary covers the session's messages up to and including this one.
+    Column("message_id", BigInteger, nullable=False),
+    Column("message_public_id", Text, nullable=False),
+    Column("message_seq", BigInteger, nullable=False),
+    Column("token_count", Integer, nullable=False),
+    _now(),
+    PrimaryKeyConstraint("workspace_name", "session_name", "summary_type"),
+    ForeignKeyConstraint(
+        ["workspace_name", "session_name"],
+        ["sessions.workspace_name", "sessions.name"],
+        ondelete="CASCADE",
+    ),
+    CheckConstraint("summary_type IN ('short', 'long')", name="summary_type"),
+)
+
+# Every LLM call the server makes, for cost reporting. Kept when the data it served is deleted.
+llm_calls = Table(
+    "llm_calls",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), nullable=False),
+    Column("workspace_name", Text, nullable=True),
+    Column("session_name", Text, nullable=True),
+    Column("component", Text, nullable=False),
+    Column("provider", Text, nullable=False),
+    Column("model", Text, nullable=False),
+    Column("input_tokens", Integer, nullable=False, server_default=text("0")),
+    Column("output_tokens", Integer, nullable=False, server_default=text("0")),
+    Column("messages", Integer, nullable=False, server_default=text("0")),
+    Column("duration_ms", Integer, nullable=False, server_default=text("0")),
+    Column("ok", Boolean, nullable=False),
+    Column("error", Text, nullable=True),
+    _now(),
+    PrimaryKeyConstraint("id"),
     Index(None, "workspace_name", "created_at"),
 )

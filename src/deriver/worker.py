@@ -1,39 +1,184 @@
-"""The deriver worker process.
+"""The deriver worker process: procrastinate runs the jobs, this module decides what a job does.
 
-Lifecycle only, for now: it connects to the database, verifies the schema, and waits for work
-until SIGTERM/SIGINT, when it exits cleanly. Queue consumption arrives with the deriver tasks.
+A job processes ONE batch of its work unit and, when more is pending, defers a fresh job for the
+rest. So a SIGTERM waits for at most one batch (procrastinate's graceful shutdown), sessions share
+the workers fairly, and whatever is left stays queued for any worker. Work is never lost with a
+job: it lives in `deriver_queue`, and every worker's maintenance loop re-creates jobs for pending
+work that has none (after a crash) and re-queues jobs of workers that stopped heart-beating
+(SIGKILL, lost host) once `DERIVER_LEASE_TIMEOUT_SECONDS` have passed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
+import os
+
+from procrastinate import App, PsycopgConnector
+from sqlalchemy import RowMapping, make_url
 
 from src.app import check_schema, database_url
 from src.config import Settings
-from src.db.engine import build_engine
+from src.db.engine import Database, build_engine
+from src.deriver import jobs, queue, representation, summary
+from src.deriver.runtime import Runtime
+from src.embeddings.schema import check_dimensions
 
 logger = logging.getLogger(__name__)
+
+PENDING_LOOKAHEAD = 200
+SHUTDOWN_GRACE_SECONDS = 30.0
+
+
+async def process_unit(rt: Runtime, key: str) -> None:
+    kind, workspace, session = jobs.parse_unit_key(key)
+    async with rt.db.transaction() as conn:
+        rows = await queue.pending(conn, key, PENDING_LOOKAHEAD)
+    budget = rt.settings.deriver.REPRESENTATION_BATCH_MAX_TOKENS
+    chosen = queue.take_batch(rows, budget)
+    if chosen is None:
+        return
+    if isinstance(chosen, queue.Backoff):
+        async with rt.db.transaction() as conn:
+            await jobs.defer(conn, key, at=chosen.until)
+        return
+    if kind == "summary":
+        chosen = chosen[:1]
+    try:
+        if kind == "representation":
+            await representation.run_batch(rt, workspace, session, chosen)
+        else:
+            await summary.run_item(rt, workspace, session, chosen[0])
+    except asyncio.CancelledError:
+        raise  # shutdown: the items stay pending and are picked up again
+    except Exception as exc:
+        await _record_failure(rt, key, chosen, exc)
+    if len(rows) > len(chosen):
+        async with rt.db.transaction() as conn:
+            await jobs.defer(conn, key)
+
+
+async def _record_failure(rt: Runtime, key: str, chosen: list[RowMapping], exc: Exception) -> None:
+    settings = rt.settings.deriver
+    error = f"{type(exc).__name__}: {exc}"
+    async with rt.db.transaction() as conn:
+        # Charged to the oldest item only: it is retried alone next (take_batch), so a message
+        # that always fails isolates itself without costing its neighbours their attempts.
+        results = await queue.record_failure(
+            conn,
+            [chosen[0]["id"]],
+            error,
+            max_attempts=settings.MAX_ATTEMPTS,
+            backoff=settings.RETRY_BACKOFF_SECONDS,
+            backoff_max=settings.RETRY_BACKOFF_MAX_SECONDS,
+        )
+        failed = [r for r in results if r["status"] == "failed"]
+        if failed:
+            logger.error(
+                "%s: giving up on %d item(s) after %d attempts: %s",
+                key,
+                len(failed),
+                failed[0]["attempts"],
+                error,
+            )
+        elif results:
+            logger.warning(
+                "%s: %d item(s) failed (attempt %d of %d), retrying at %s: %s",
+                key,
+                len(results),
+                results[0]["attempts"],
+                settings.MAX_ATTEMPTS,
+                results[0]["next_attempt_at"],
+                error,
+            )
+            await jobs.defer(conn, key, at=results[0]["next_attempt_at"])
+
+
+async def maintain(app: App, rt: Runtime) -> None:
+    """Every worker runs this: recover stalled jobs, revive orphaned work, apply retention."""
+    settings = rt.settings.deriver
+    interval = max(1.0, settings.LEASE_TIMEOUT_SECONDS / 3)
+    rounds = 0
+    while True:
+        try:
+            stalled = await app.job_manager.get_stalled_jobs(
+                queue=jobs.QUEUE, seconds_since_heartbeat=settings.LEASE_TIMEOUT_SECONDS
+            )
+            for job in stalled:
+                logger.warning("re-queueing %s: its worker stopped heart-beating", job.call_string)
+                await app.job_manager.retry_job(job)
+            async with rt.db.transaction() as conn:
+                revived = await jobs.reconcile(conn)
+                if revived:
+                    logger.info("re-created jobs for pending work: %s", ", ".join(revived))
+                if rounds % 60 == 0:
+                    await queue.apply_retention(
+                        conn,
+                        settings.COMPLETED_RETENTION_SECONDS,
+                        settings.QUEUE_ERROR_RETENTION_SECONDS,
+                    )
+                    await jobs.prune(conn)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("deriver maintenance failed; retrying in %.0fs", interval)
+        rounds += 1
+        await asyncio.sleep(interval)
+
+
+def build_app(url: str, settings: Settings, rt: Runtime) -> App:
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connector = PsycopgConnector(
+        conninfo=conninfo,
+        min_size=1,
+        max_size=settings.deriver.WORKERS + 4,
+        kwargs={"options": f"-c search_path={settings.db.SCHEMA},public"},
+    )
+    app = App(connector=connector)
+
+    @app.task(name=jobs.TASK, queue=jobs.QUEUE)
+    async def derive(key: str) -> None:
+        await process_unit(rt, key)
+
+    return app
 
 
 async def run(settings: Settings) -> None:
     url = database_url(settings)
     check_schema(url, settings.db.SCHEMA)
-    engine = build_engine(url, settings.db)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    logger.info("deriver started with %d worker slot(s)", settings.deriver.WORKERS)
+    check_dimensions(url, settings)
+    db = Database(build_engine(url, settings.db))
+    rt = Runtime.build(settings, db)
+    if rt.deriver is None and rt.summary is None:
+        logger.warning(
+            "derivation is OFF: no LLM is configured. Messages are stored and searchable; set "
+            "LLM_OPENAI_API_KEY, LLM_ANTHROPIC_API_KEY, LLM_GEMINI_API_KEY or "
+            "LLM_OPENAI_COMPATIBLE_BASE_URL to derive representations and summaries"
+        )
+    logger.info(
+        "deriver started with %d worker slot(s): %s", settings.deriver.WORKERS, rt.describe()
+    )
+    app = build_app(url, settings, rt)
+    lease = settings.deriver.LEASE_TIMEOUT_SECONDS
     try:
-        while not stop.is_set():
+        async with app.open_async():
+            maintenance = asyncio.create_task(maintain(app, rt), name="deriver-maintenance")
             try:
-                await asyncio.wait_for(
-                    stop.wait(), timeout=settings.deriver.POLLING_SLEEP_INTERVAL_SECONDS
+                await app.run_worker_async(
+                    queues=[jobs.QUEUE],
+                    concurrency=settings.deriver.WORKERS,
+                    name=f"deriver-{os.getpid()}",
+                    delete_jobs="successful",
+                    shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,
+                    listen_notify=True,
+                    fetch_job_polling_interval=settings.deriver.POLLING_SLEEP_INTERVAL_SECONDS,
+                    update_heartbeat_interval=max(1.0, lease / 4),
+                    stalled_worker_timeout=lease,
+                    install_signal_handlers=True,
                 )
-            except TimeoutError:
-                continue
+            finally:
+                maintenance.cancel()
     finally:
-        await engine.dispose()
+        await rt.aclose()
+        await db.dispose()
         logger.info("deriver stopped")

@@ -36,6 +36,8 @@ class NewMessage:
     token_count: int
     created_at: datetime | None
     internal_metadata: dict[str, Any]
+    # Message-level configuration (spec §5.2): not stored, it only shapes the derivation work.
+    configuration: dict[str, Any] | None = None
 
 
 # One statement whatever the batch size; constant text, so psycopg prepares it server-side.

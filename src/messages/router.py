@@ -8,6 +8,7 @@ from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from src.auth.dependencies import SessionAuth
+from src.common.configuration import MessageConfiguration
 from src.common.deps import AppSettingsDep, Db, Paging
 from src.common.filters import parse_datetime
 from src.common.pagination import Page
@@ -73,13 +74,16 @@ async def upload_file(
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLargeError(f"File is larger than the maximum of {limit} bytes")
-    _form_json("configuration", configuration)
+    message_configuration = MessageConfiguration.model_validate(
+        _form_json("configuration", configuration)
+    )
     uploaded = service.UploadedFile(
         filename=file.filename or "upload",
         content_type=file.content_type or "application/octet-stream",
         data=data,
         peer_id=peer_id,
         metadata=_form_json("metadata", metadata),
+        configuration=message_configuration.stored() or None,
         created_at=parse_datetime("created_at", created_at) if created_at else None,
     )
     return await service.upload(db, settings, workspace_id, session_id, uploaded)

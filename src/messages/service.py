@@ -14,6 +14,7 @@ from src.common.pagination import Page, PageParams, make_page
 from src.common.tokens import count_tokens_many
 from src.config import Settings
 from src.db.engine import Database
+from src.deriver.enqueue import DerivationPlan, enqueue, plan
 from src.errors import NotFoundError
 from src.messages import repository as repo
 from src.messages.files import extract_text, split_text
@@ -31,6 +32,7 @@ class UploadedFile:
     data: bytes
     peer_id: str
     metadata: dict[str, Any]
+    configuration: dict[str, Any] | None
     created_at: datetime | None
 
 
@@ -51,7 +53,7 @@ def check_sizes(settings: Settings, items: list[MessageCreate]) -> None:
         raise RequestValidationError(errors)
 
 
-def to_new(items: list[MessageCreate], internal: dict[str, Any] | None = None) -> list[NewMessage]:
+def to_new(items: list[MessageCreate]) -> list[NewMessage]:
     counts = count_tokens_many([m.content for m in items])
     return [
         NewMessage(
@@ -60,18 +62,23 @@ def to_new(items: list[MessageCreate], internal: dict[str, Any] | None = None) -
             metadata=m.metadata or {},
             token_count=count,
             created_at=m.created_at,
-            internal_metadata=internal or {},
+            internal_metadata={},
+            configuration=m.configuration.stored() if m.configuration else None,
         )
         for m, count in zip(items, counts, strict=True)
     ]
 
 
 async def write(
-    db: Database, workspace: str, session: str, batch: list[NewMessage]
+    db: Database,
+    derivation: DerivationPlan,
+    workspace: str,
+    session: str,
+    batch: list[NewMessage],
 ) -> list[Message]:
-    """Write a batch in one transaction. The session row lock taken by `reserve_sequence` comes
-    first, so writers to one session serialise before touching peers or memberships (no
-    deadlocks), and sequence numbers are consecutive in request order."""
+    """Write a batch, and enqueue its derivation work, in one transaction. The session row lock
+    taken by `reserve_sequence` comes first, so writers to one session serialise before touching
+    peers or memberships (no deadlocks), and sequence numbers are consecutive in request order."""
     authors = [m.peer for m in batch]
     async with db.transaction() as conn:
         reserved = await sessions_repo.reserve_sequence(conn, workspace, session, len(batch))
@@ -85,6 +92,15 @@ async def write(
         await sessions_repo.join_authors(conn, workspace, session, authors)
         first_seq = reserved["last_seq"] - len(batch) + 1
         rows = await repo.insert_batch(conn, workspace, session, first_seq, batch)
+        await enqueue(
+            conn,
+            derivation,
+            workspace,
+            session,
+            reserved["configuration"],
+            rows,
+            [m.configuration for m in batch],
+        )
     return [Message.from_row(r) for r in rows]
 
 
@@ -92,7 +108,7 @@ async def create_batch(
     db: Database, settings: Settings, workspace: str, session: str, items: list[MessageCreate]
 ) -> list[Message]:
     check_sizes(settings, items)
-    return await write(db, workspace, session, to_new(items))
+    return await write(db, plan(settings), workspace, session, to_new(items))
 
 
 async def get(db: Database, workspace: str, session: str, message_id: str) -> Message:
@@ -152,6 +168,7 @@ async def upload(
                 metadata=upload.metadata,
                 token_count=count,
                 created_at=upload.created_at,
+                configuration=upload.configuration,
                 internal_metadata={
                     "file_id": file_id,
                     "filename": upload.filename,
@@ -164,4 +181,4 @@ async def upload(
             )
         )
         offset += len(chunk)
-    return await write(db, workspace, session, batch)
+    return await write(db, plan(settings), workspace, session, batch)

@@ -84,7 +84,7 @@ async def reserve_sequence(
         update(t)
         .where(_key(workspace, name))
         .values(last_seq=t.c.last_seq + count)
-        .returning(t.c.id, t.c.is_active, t.c.last_seq)
+        .returning(t.c.id, t.c.is_active, t.c.last_seq, t.c.configuration)
     )
     return (await conn.execute(stmt)).mappings().one_or_none()
 

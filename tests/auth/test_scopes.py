@@ -37,6 +37,7 @@ class World:
     other_workspace: str
     other_peer: str  # also in `workspace`
     other_session: str  # also in `workspace`
+    observation: str = ""
 
 
 class Scope(Enum):
@@ -55,6 +56,7 @@ class Fresh(Enum):
     NONE = "none"
     WORKSPACE = "workspace"
     SESSION = "session"
+    OBSERVATION = "observation"
 
 
 def _no_body(_: World) -> Kwargs:
@@ -80,6 +82,7 @@ class Route:
             peer_id=world.peer,
             session_id=world.session,
             message_id=world.message,
+            observation_id=world.observation,
         )
 
 
@@ -158,6 +161,37 @@ ROUTES: list[Route] = [
     ),
     # Keys
     Route("POST", "/v2/keys", Scope.ADMIN, lambda w: {"params": {"workspace_id": w.workspace}}),
+    # Peer cards
+    Route("GET", P + "/card", Scope.PEER),
+    Route("PUT", P + "/card", Scope.PEER, lambda w: {"json": {"peer_card": ["Likes tea"]}}),
+    # Observations
+    Route(
+        "POST",
+        W + "/observations",
+        Scope.WORKSPACE,
+        lambda w: {
+            "json": {
+                "observations": [
+                    {
+                        "content": "Likes tea",
+                        "observer_id": w.peer,
+                        "observed_id": w.peer,
+                        "session_id": w.session,
+                    }
+                ]
+            }
+        },
+    ),
+    Route("POST", W + "/observations/list", Scope.WORKSPACE, lambda w: {"json": {}}),
+    Route(
+        "POST",
+        W + "/observations/query",
+        Scope.WORKSPACE,
+        lambda w: {"json": {"query": "tea", "filters": {"observer": w.peer, "observed": w.peer}}},
+    ),
+    Route("DELETE", W + "/observations/{observation_id}", Scope.WORKSPACE, fresh=Fresh.OBSERVATION),
+    # Deriver (narrower keys may read their own slice: see test_deriver_status_scoped_keys)
+    Route("GET", W + "/deriver/status", Scope.WORKSPACE),
 ]
 
 # Claims (keyword arguments of `encode`) of each kind of valid token, relative to the world.
@@ -285,6 +319,24 @@ def _world_for(route: Route, world: World, http: httpx.Client) -> World:
             )
         )
         return fresh
+    if route.fresh is Fresh.OBSERVATION:
+        created = _ok(
+            http.post(
+                W.format(workspace_id=world.workspace) + "/observations",
+                json={
+                    "observations": [
+                        {
+                            "content": "A fresh observation",
+                            "observer_id": world.peer,
+                            "observed_id": world.peer,
+                            "session_id": world.session,
+                        }
+                    ]
+                },
+                headers=_admin(),
+            )
+        )
+        return replace(world, observation=created.json()[0]["id"])
     return world
 
 
@@ -366,3 +418,35 @@ def test_every_scope_has_an_allowed_set() -> None:
     assert set(ALLOWED) == set(Scope)
     for kinds in ALLOWED.values():
         assert kinds <= set(TOKEN_KINDS)
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "allowed"),
+    [
+        ("session", {"session_id": "SESSION"}, True),
+        ("session", {"session_id": "OTHER_SESSION"}, False),
+        ("session", {}, False),
+        ("peer", {"observer_id": "PEER"}, True),
+        ("peer", {"sender_id": "PEER"}, True),
+        ("peer", {"observer_id": "PEER", "sender_id": "OTHER_PEER"}, False),
+        ("peer", {"observer_id": "OTHER_PEER"}, False),
+        ("peer", {}, False),
+    ],
+)
+def test_deriver_status_scoped_keys(
+    http: httpx.Client, world: World, kind: str, params: dict[str, str], allowed: bool
+) -> None:
+    """A session key reads the status of its session, a peer key of its own views, nothing else."""
+    names = {
+        "SESSION": world.session,
+        "OTHER_SESSION": world.other_session,
+        "PEER": world.peer,
+        "OTHER_PEER": world.other_peer,
+    }
+    claims = TOKEN_KINDS[kind](world)
+    r = http.get(
+        W.format(workspace_id=world.workspace) + "/deriver/status",
+        params={k: names[v] for k, v in params.items()},
+        headers=_bearer(**claims),
+    )
+    assert r.status_code == (200 if allowed else 403), r.text

@@ -12,7 +12,13 @@ from alembic.runtime.migration import MigrationContext
 from psycopg import sql
 from sqlalchemy import create_engine, make_url, pool
 
-from src.db.migrate import alembic_config, current_revision, head_revision, upgrade_to_head
+from src.db.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    include_name,
+    upgrade_to_head,
+)
 from src.db.tables import metadata
 from tests.support import unique
 
@@ -34,7 +40,8 @@ def test_migrated_schema_matches_table_definitions(database_url: str) -> None:
     """Alembic's head and src/db/tables.py describe the same schema (no drift either way)."""
     engine = create_engine(database_url, poolclass=pool.NullPool)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        diff = compare_metadata(context, metadata)
     engine.dispose()
     assert diff == []
 
