@@ -1,4 +1,4 @@
-"""The `honcho` command: serve (API + deriver), api, deriver, migrate, key."""
+"""The `honcho` command: serve (API + deriver), api, deriver, migrate, reembed, key."""
 
 from __future__ import annotations
 
@@ -137,6 +137,18 @@ def _supervise(children: list[subprocess.Popen[bytes]]) -> int:
     return exit_code
 
 
+def cmd_reembed(settings: Settings, _: argparse.Namespace) -> int:
+    """Rebuild every embedding at LLM_EMBEDDING_DIMENSIONS with the configured provider."""
+    import asyncio
+
+    from src.embeddings.schema import reembed
+
+    with database(settings) as url:
+        count = asyncio.run(reembed(url, settings))
+    logger.info("re-embedded %d rows at %d dimensions", count, settings.llm.EMBEDDING_DIMENSIONS)
+    return 0
+
+
 def cmd_key(settings: Settings, args: argparse.Namespace) -> int:
     """Mint a key offline with AUTH_JWT_SECRET (the first admin key has no other source)."""
     from datetime import UTC, datetime, timedelta
@@ -178,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--workers", type=int, default=None, help="API worker processes")
     sub.add_parser("deriver", help="start the deriver worker only")
     sub.add_parser("migrate", help="migrate the database schema to the latest revision")
+    sub.add_parser(
+        "reembed",
+        help="resize embeddings to LLM_EMBEDDING_DIMENSIONS and recompute them all",
+    )
     key = sub.add_parser("key", help="print a new API key signed with AUTH_JWT_SECRET")
     key.add_argument("--admin", action="store_true", help="full access")
     key.add_argument("--workspace", help="workspace the key is scoped to")
@@ -194,6 +210,7 @@ COMMANDS = {
     "deriver": cmd_deriver,
     "migrate": cmd_migrate,
     "key": cmd_key,
+    "reembed": cmd_reembed,
 }
 
 

@@ -359,6 +359,8 @@ class Settings:
                     f"{', '.join(unnamed)}: set LLM_OPENAI_COMPATIBLE_MODEL (or each *_MODEL)"
                 )
         embedding = self.llm.EMBEDDING_PROVIDER
+        if embedding == "custom" and not self.llm.EMBEDDING_MODEL:
+            problems.append("LLM_EMBEDDING_PROVIDER is 'custom': set LLM_EMBEDDING_MODEL")
         if embedding in ("openai", "gemini", "google", "custom"):
             provider = PROVIDER_ALIASES[embedding]
             if not self.llm.provider_configured(provider):

@@ -8,7 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
+from psycopg import sql
+from sqlalchemy import make_url
 
 from src.db.migrate import upgrade_to_head
 from tests.support import LiveServer, start_server, unique
@@ -79,3 +82,16 @@ def workspace(client: httpx.Client) -> str:
     name = unique("ws")
     assert client.post("/v2/workspaces", json={"id": name}).status_code == 200
     return name
+
+
+@pytest.fixture
+def scratch_url(database_url: str) -> Iterator[str]:
+    """A fresh, empty database on the same server."""
+    name = unique("scratch").replace("-", "_")
+    admin = make_url(database_url).render_as_string(hide_password=False).replace("+psycopg", "")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))

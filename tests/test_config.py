@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,15 +16,8 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Pat
     toml, dotenv = tmp_path / "config.toml", tmp_path / ".env"
     monkeypatch.setenv("HONCHO_CONFIG_FILE", str(toml))
     monkeypatch.setenv("HONCHO_ENV_FILE", str(dotenv))
-    for key in (
-        "LOG_LEVEL",
-        "DB_POOL_SIZE",
-        "DB_CONNECTION_URI",
-        "AUTH_USE_AUTH",
-        "AUTH_JWT_SECRET",
-        "DERIVER_WORKERS",
-        "SUMMARY_MESSAGES_PER_SHORT_SUMMARY",
-    ):
+    prefixes = ("LOG_", "DB_", "AUTH_", "LLM_", "DERIVER_", "SUMMARY_", "PEER_CARD_", "API_")
+    for key in [k for k in os.environ if k.startswith(prefixes)]:
         monkeypatch.delenv(key, raising=False)
     yield toml, dotenv
 
@@ -104,3 +98,22 @@ def test_example_config_loads_to_the_defaults(monkeypatch: pytest.MonkeyPatch) -
     defaults = Settings()
     for name in SECTIONS:
         assert getattr(from_example, name) == getattr(defaults, name)
+
+
+def test_llm_choices_fail_fast(files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A provider chosen without its key, or a custom endpoint without a model, stops startup;
+    with nothing configured, derivation is simply off."""
+    assert Settings().component_llm("deriver") is None
+    monkeypatch.setenv("DERIVER_PROVIDER", "anthropic")
+    monkeypatch.setenv("LLM_EMBEDDING_PROVIDER", "custom")
+    with pytest.raises(ConfigurationError) as info:
+        Settings()
+    text = str(info.value)
+    assert "LLM_ANTHROPIC_API_KEY" in text and "LLM_EMBEDDING_MODEL" in text
+    monkeypatch.setenv("LLM_ANTHROPIC_API_KEY", "k")
+    monkeypatch.setenv("LLM_EMBEDDING_PROVIDER", "none")
+    chosen = Settings().component_llm("deriver")
+    assert chosen is not None and (chosen.provider, chosen.model) == ("anthropic", "claude-haiku-4-5")
+    monkeypatch.setenv("LLM_OPENAI_COMPATIBLE_BASE_URL", "http://localhost:11434/v1")
+    with pytest.raises(ConfigurationError, match="LLM_OPENAI_COMPATIBLE_MODEL"):
+        Settings()

@@ -44,6 +44,30 @@ _ERRORS = text(
 )
 
 
+_USAGE = text(
+    """
+    SELECT component, count(*) AS calls, count(*) FILTER (WHERE NOT ok) AS errors,
+           coalesce(sum(input_tokens), 0) AS input_tokens,
+           coalesce(sum(output_tokens), 0) AS output_tokens,
+           coalesce(sum(messages), 0) AS messages
+    FROM llm_calls
+    WHERE workspace_name = :workspace
+      AND (CAST(:session AS text) IS NULL OR session_name = :session)
+    GROUP BY component
+    """
+)
+
+
+class ComponentUsage(BaseModel):
+    """LLM calls made for this workspace (or session), for cost reporting."""
+
+    calls: int
+    errors: int
+    input_tokens: int
+    output_tokens: int
+    messages: int
+
+
 class UnitCounts(BaseModel):
     total_work_units: int = 0
     completed_work_units: int = 0
@@ -85,6 +109,7 @@ class Derivation(BaseModel):
 class DeriverStatus(UnitCounts):
     sessions: dict[str, SessionCounts] | None = None
     recent_failures: list[FailedItem] = []
+    llm_usage: dict[str, ComponentUsage] = {}
     derivation: Derivation
 
 
@@ -142,6 +167,7 @@ async def status(
     async with db.transaction() as conn:
         rows = (await conn.execute(_COUNTS, params)).mappings().all()
         errors = (await conn.execute(_ERRORS, params)).mappings().all()
+        usage = (await conn.execute(_USAGE, params)).mappings().all()
     result = DeriverStatus(derivation=derivation_state(settings))
     per_session: dict[str, SessionCounts] = {}
     for row in rows:
@@ -150,6 +176,10 @@ async def status(
         per_session.setdefault(name, SessionCounts(session_id=name)).add(row["state"], row["n"])
     if session is None and per_session:
         result.sessions = dict(sorted(per_session.items()))
+    result.llm_usage = {
+        u["component"]: ComponentUsage(**{k: v for k, v in u.items() if k != "component"})
+        for u in usage
+    }
     result.recent_failures = [
         FailedItem(
             session_id=e["session_name"],

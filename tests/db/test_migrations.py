@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import psycopg
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from psycopg import sql
-from sqlalchemy import create_engine, make_url, pool
+from sqlalchemy import create_engine, pool
 
 from src.db.migrate import (
     alembic_config,
@@ -20,20 +15,6 @@ from src.db.migrate import (
     upgrade_to_head,
 )
 from src.db.tables import metadata
-from tests.support import unique
-
-
-@pytest.fixture
-def scratch_url(database_url: str) -> Iterator[str]:
-    """A fresh, empty database on the same server."""
-    name = unique("scratch").replace("-", "_")
-    admin = make_url(database_url).render_as_string(hide_password=False).replace("+psycopg", "")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    yield url
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def test_migrated_schema_matches_table_definitions(database_url: str) -> None:
