@@ -15,9 +15,11 @@ from src.db.engine import Database, build_engine
 from src.db.migrate import current_revision, head_revision
 from src.deriver.router import router as deriver_router
 from src.deriver.status import derivation_state
+from src.dialectic.router import router as dialectic_router
 from src.embeddings.registry import embedder_for
 from src.embeddings.schema import check_dimensions
 from src.errors import ConfigurationMissing, install_handlers
+from src.llm.usage import component_client
 from src.messages.router import router as messages_router
 from src.observations.router import router as observations_router
 from src.peers.router import router as peers_router
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db = Database(build_engine(url, settings.db))
         app.state.db = db
         app.state.embedder = embedder_for(settings)
+        app.state.dialectic = component_client(settings, "dialectic")
         logger.info(
             "API ready (auth %s)",
             "enabled" if settings.auth.USE_AUTH else "disabled: every caller is admin",
@@ -69,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if app.state.embedder is not None:
                 await app.state.embedder.aclose()
+            if app.state.dialectic is not None:
+                await app.state.dialectic.client.aclose()
             await db.dispose()
 
     app = FastAPI(
@@ -86,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         messages_router,
         observations_router,
         deriver_router,
+        dialectic_router,
         keys_router,
     ):
         app.include_router(router)

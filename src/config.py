@@ -103,6 +103,10 @@ class AppSettings(_Section):
     MAX_FILE_SIZE: int = Field(default=5_242_880, ge=1)
     MAX_MESSAGE_SIZE: int = Field(default=25_000, ge=1, le=65_535)
     MAX_EMBEDDING_TOKENS: int = Field(default=8192, ge=1)
+    GET_CONTEXT_MAX_TOKENS: int = Field(default=100_000, ge=1, le=250_000)
+    # Embed message text for semantic search (by the deriver queue, or in the write path).
+    EMBED_MESSAGES: bool = True
+    EMBED_MESSAGES_SYNCHRONOUSLY: bool = False
     API_HOST: str = "127.0.0.1"
     API_PORT: int = Field(default=8000, ge=1, le=65_535)
     API_WORKERS: int = Field(default=1, ge=1, le=64)
@@ -279,6 +283,18 @@ class PeerCardSettings(_Component):
     MAX_OUTPUT_TOKENS: int = Field(default=1000, ge=1)
 
 
+class DialecticSettings(_Component):
+    toml_table: ClassVar[str] = "dialectic"
+    model_config = SettingsConfigDict(env_prefix="DIALECTIC_", extra="ignore", case_sensitive=False)
+
+    MAX_OUTPUT_TOKENS: int = Field(default=2500, ge=1)
+    SEMANTIC_SEARCH_TOP_K: int = Field(default=10, ge=1, le=100)
+    SEMANTIC_SEARCH_MAX_DISTANCE: float = Field(default=0.85, ge=0, le=2)
+    MAX_OBSERVATIONS: int = Field(default=50, ge=1, le=500)
+    # Tokens of context (observations, cards, conversation) the dialectic model may be shown.
+    CONTEXT_WINDOW_SIZE: int = Field(default=100_000, ge=1000)
+
+
 @dataclass(frozen=True)
 class ComponentLLM:
     provider: str
@@ -294,8 +310,9 @@ SECTIONS: dict[str, type[_Section]] = {
     "deriver": DeriverSettings,
     "summary": SummarySettings,
     "peer_card": PeerCardSettings,
+    "dialectic": DialecticSettings,
 }
-COMPONENTS = ("deriver", "summary", "peer_card")
+COMPONENTS = ("deriver", "summary", "peer_card", "dialectic")
 
 
 class Settings:
@@ -322,6 +339,7 @@ class Settings:
         self.deriver: DeriverSettings = built["deriver"]
         self.summary: SummarySettings = built["summary"]
         self.peer_card: PeerCardSettings = built["peer_card"]
+        self.dialectic: DialecticSettings = built["dialectic"]
         problems = self._check_components()
         if problems:
             raise ConfigurationError("Invalid configuration:\n  " + "\n  ".join(problems))

@@ -71,6 +71,20 @@ class ValidationError(HonchoError):
     default_detail = "Invalid request"
 
 
+class UpstreamError(HonchoError):
+    """A model provider failed after our retries."""
+
+    status_code = 502
+    default_detail = "The model provider failed"
+
+
+class UnavailableError(HonchoError):
+    """A feature needs configuration this server does not have."""
+
+    status_code = 503
+    default_detail = "Service unavailable"
+
+
 class BusyError(HonchoError):
     """The database could not serve the request in time; safe for the client to retry."""
 

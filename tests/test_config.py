@@ -113,7 +113,10 @@ def test_llm_choices_fail_fast(files: tuple[Path, Path], monkeypatch: pytest.Mon
     monkeypatch.setenv("LLM_ANTHROPIC_API_KEY", "k")
     monkeypatch.setenv("LLM_EMBEDDING_PROVIDER", "none")
     chosen = Settings().component_llm("deriver")
-    assert chosen is not None and (chosen.provider, chosen.model) == ("anthropic", "claude-haiku-4-5")
+    assert chosen is not None and (chosen.provider, chosen.model) == (
+        "anthropic",
+        "claude-haiku-4-5",
+    )
     monkeypatch.setenv("LLM_OPENAI_COMPATIBLE_BASE_URL", "http://localhost:11434/v1")
     with pytest.raises(ConfigurationError, match="LLM_OPENAI_COMPATIBLE_MODEL"):
         Settings()

@@ -152,6 +152,11 @@ messages = Table(
     Index(None, "workspace_name", "session_name", "id"),
     Index(None, "workspace_name", "peer_name", "id"),
     Index(None, "workspace_name", "created_at"),
+    Index(
+        "ix_messages_content_fts",
+        text("to_tsvector('english', content)"),
+        postgresql_using="gin",
+    ),
 )
 
 # -- derived memory --------------------------------------------------------------------------
@@ -196,7 +201,7 @@ deriver_queue = Table(
     ),
     ForeignKeyConstraint(["message_id"], ["messages.id"], ondelete="CASCADE"),
     CheckConstraint("status IN ('pending', 'done', 'failed')", name="status"),
-    CheckConstraint("task_type IN ('representation', 'summary')", name="task_type"),
+    CheckConstraint("task_type IN ('representation', 'summary', 'embed')", name="task_type"),
     Index(
         "ix_deriver_queue_pending",
         "work_unit_key",
@@ -307,4 +312,29 @@ llm_calls = Table(
     _now(),
     PrimaryKeyConstraint("id"),
     Index(None, "workspace_name", "created_at"),
+)
+
+# Vectors of message text for semantic search; a message longer than the embedding model's limit
+# has several chunks. Computed by the deriver queue (or in the write path when configured).
+message_embeddings = Table(
+    "message_embeddings",
+    metadata,
+    Column("id", Text, nullable=False),
+    Column("message_id", BigInteger, nullable=False),
+    Column("workspace_name", Text, nullable=False),
+    Column("session_name", Text, nullable=False),
+    Column("chunk_index", Integer, nullable=False, server_default=text("0")),
+    Column("content", Text, nullable=False),
+    Column("embedding", Vector(), nullable=True),
+    _now(),
+    PrimaryKeyConstraint("id"),
+    UniqueConstraint("message_id", "chunk_index"),
+    ForeignKeyConstraint(["message_id"], ["messages.id"], ondelete="CASCADE"),
+    Index(None, "workspace_name", "session_name"),
+    Index(
+        "ix_message_embeddings_embedding",
+        "embedding",
+        postgresql_using="hnsw",
+        postgresql_ops={"embedding": "vector_cosine_ops"},
+    ),
 )

@@ -38,18 +38,25 @@ class DerivationPlan:
 
     representation: bool
     summary: bool
+    embed: bool  # message embeddings through the queue
+    embed_synchronously: bool  # message embeddings in the write request
     defaults: dict[str, Any]
 
     @property
     def anything(self) -> bool:
-        return self.representation or self.summary
+        return self.representation or self.summary or self.embed
 
 
 def plan(settings: Settings) -> DerivationPlan:
+    from src.embeddings.registry import resolve_provider
+
     card = settings.peer_card.ENABLED
+    embeds = settings.app.EMBED_MESSAGES and resolve_provider(settings) is not None
     return DerivationPlan(
         representation=settings.component_llm("deriver") is not None,
         summary=settings.summary.ENABLED and settings.component_llm("summary") is not None,
+        embed=embeds and not settings.app.EMBED_MESSAGES_SYNCHRONOUSLY,
+        embed_synchronously=embeds and settings.app.EMBED_MESSAGES_SYNCHRONOUSLY,
         defaults={
             "deriver": {"enabled": True},
             "peer_card": {"use": card, "create": card},
@@ -91,10 +98,13 @@ async def enqueue(
         for name, r in members.items()
         if r["member_configuration"].get("observe_others") is True
     ]
+    embed_key = jobs.unit_key("embed", workspace, session)
     representation_key = jobs.unit_key("representation", workspace, session)
     summary_key = jobs.unit_key("summary", workspace, session)
     items: list[NewItem] = []
     for message, message_configuration in zip(messages, message_configurations, strict=True):
+        if derivation.embed:
+            items.append(NewItem(workspace, session, embed_key, "embed", message["id"]))
         config = resolve(
             derivation.defaults,
             workspace_configuration,

@@ -27,8 +27,9 @@ from src.deriver.prompts import (
     peer_card_prompt,
     representation_prompt,
 )
-from src.deriver.runtime import Runtime, record_call, timed
+from src.deriver.runtime import Runtime
 from src.llm.base import ChatMessage, CompletionRequest, Usage
+from src.llm.usage import record_call, timed
 from src.observations import repository as documents
 from src.observations.repository import NewDocument
 from src.peers import cards

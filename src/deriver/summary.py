@@ -18,8 +18,9 @@ from src.db.tables import session_summaries
 from src.deriver import queue
 from src.deriver.prompts import LONG_EXTRA, SUMMARY_SYSTEM, summary_prompt
 from src.deriver.representation import NoLLMConfigured
-from src.deriver.runtime import Runtime, record_call, timed
+from src.deriver.runtime import Runtime
 from src.llm.base import ChatMessage, CompletionRequest, Usage
+from src.llm.usage import record_call, timed
 
 logger = logging.getLogger(__name__)
 

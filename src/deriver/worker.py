@@ -20,13 +20,14 @@ from sqlalchemy import RowMapping, make_url
 from src.app import check_schema, database_url
 from src.config import Settings
 from src.db.engine import Database, build_engine
-from src.deriver import jobs, queue, representation, summary
+from src.deriver import embed, jobs, queue, representation, summary
 from src.deriver.runtime import Runtime
 from src.embeddings.schema import check_dimensions
 
 logger = logging.getLogger(__name__)
 
 PENDING_LOOKAHEAD = 200
+EMBED_BATCH_MAX_TOKENS = 50_000
 SHUTDOWN_GRACE_SECONDS = 30.0
 
 
@@ -34,7 +35,11 @@ async def process_unit(rt: Runtime, key: str) -> None:
     kind, workspace, session = jobs.parse_unit_key(key)
     async with rt.db.transaction() as conn:
         rows = await queue.pending(conn, key, PENDING_LOOKAHEAD)
-    budget = rt.settings.deriver.REPRESENTATION_BATCH_MAX_TOKENS
+    budget = (
+        EMBED_BATCH_MAX_TOKENS
+        if kind == "embed"
+        else rt.settings.deriver.REPRESENTATION_BATCH_MAX_TOKENS
+    )
     chosen = queue.take_batch(rows, budget)
     if chosen is None:
         return
@@ -47,6 +52,8 @@ async def process_unit(rt: Runtime, key: str) -> None:
     try:
         if kind == "representation":
             await representation.run_batch(rt, workspace, session, chosen)
+        elif kind == "embed":
+            await embed.run_batch(rt, workspace, session, chosen)
         else:
             await summary.run_item(rt, workspace, session, chosen[0])
     except asyncio.CancelledError:

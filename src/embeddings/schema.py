@@ -13,7 +13,10 @@ from src.errors import ConfigurationMissing
 logger = logging.getLogger(__name__)
 
 # Tables holding vectors of the configured size, with the index over each.
-VECTOR_COLUMNS = (("documents", "embedding", "ix_documents_embedding"),)
+VECTOR_COLUMNS = (
+    ("documents", "embedding", "ix_documents_embedding"),
+    ("message_embeddings", "embedding", "ix_message_embeddings_embedding"),
+)
 
 
 def stored_dimensions(url: str, schema: str) -> int | None:

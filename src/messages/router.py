@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Form, Query, UploadFile
+from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
@@ -29,12 +29,16 @@ async def create_messages(
     workspace_id: WorkspacePath,
     session_id: SessionPath,
     body: MessageBatch,
+    request: Request,
     db: Db,
     settings: AppSettingsDep,
     _: SessionAuth,
 ) -> list[Message]:
     """Add 1-100 messages; the session, workspace and authors are created when missing."""
-    return await service.create_batch(db, settings, workspace_id, session_id, body.messages)
+    embedder = request.app.state.embedder
+    return await service.create_batch(
+        db, settings, embedder, workspace_id, session_id, body.messages
+    )
 
 
 _NAME = TypeAdapter(Name)
@@ -54,6 +58,7 @@ def _form_json(field: str, raw: str | None) -> dict[str, Any]:
 async def upload_file(
     workspace_id: WorkspacePath,
     session_id: SessionPath,
+    request: Request,
     db: Db,
     settings: AppSettingsDep,
     _: SessionAuth,
@@ -86,7 +91,8 @@ async def upload_file(
         configuration=message_configuration.stored() or None,
         created_at=parse_datetime("created_at", created_at) if created_at else None,
     )
-    return await service.upload(db, settings, workspace_id, session_id, uploaded)
+    embedder = request.app.state.embedder
+    return await service.upload(db, settings, embedder, workspace_id, session_id, uploaded)
 
 
 @router.post("/list", response_model=Page[Message])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,11 @@ from src.common.pagination import Page, PageParams, make_page
 from src.common.tokens import count_tokens_many
 from src.config import Settings
 from src.db.engine import Database
+from src.deriver.embed import Chunk
+from src.deriver.embed import store as store_embeddings
 from src.deriver.enqueue import DerivationPlan, enqueue, plan
+from src.embeddings.base import Embedder
+from src.embeddings.chunks import chunk_for_embedding
 from src.errors import NotFoundError
 from src.messages import repository as repo
 from src.messages.files import extract_text, split_text
@@ -23,6 +28,22 @@ from src.messages.schemas import Message, MessageCreate, MessageUpdate
 from src.peers import repository as peers_repo
 from src.sessions import repository as sessions_repo
 from src.sessions.lookup import get_or_create_row
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SyncEmbedding:
+    """What the write path needs to embed messages itself (EMBED_MESSAGES_SYNCHRONOUSLY)."""
+
+    embedder: Embedder
+    max_tokens: int
+
+
+def sync_embedding(settings: Settings, embedder: Embedder | None) -> SyncEmbedding | None:
+    if embedder is None or not settings.app.EMBED_MESSAGES_SYNCHRONOUSLY:
+        return None
+    return SyncEmbedding(embedder, settings.app.MAX_EMBEDDING_TOKENS)
 
 
 @dataclass(frozen=True)
@@ -75,11 +96,21 @@ async def write(
     workspace: str,
     session: str,
     batch: list[NewMessage],
+    embedding: SyncEmbedding | None = None,
 ) -> list[Message]:
     """Write a batch, and enqueue its derivation work, in one transaction. The session row lock
     taken by `reserve_sequence` comes first, so writers to one session serialise before touching
     peers or memberships (no deadlocks), and sequence numbers are consecutive in request order."""
     authors = [m.peer for m in batch]
+    pieces: list[list[str]] = []
+    vectors: list[list[float]] = []
+    if derivation.embed_synchronously and embedding is not None:
+        pieces = [chunk_for_embedding(m.content, embedding.max_tokens) for m in batch]
+        try:  # before the transaction: no lock is held while the provider answers
+            vectors = await embedding.embedder.embed([p for each in pieces for p in each])
+        except Exception as exc:
+            logger.warning("embedding in the write path failed (%s); queueing it instead", exc)
+            pieces, derivation = [], replace(derivation, embed=True, embed_synchronously=False)
     async with db.transaction() as conn:
         reserved = await sessions_repo.reserve_sequence(conn, workspace, session, len(batch))
         if reserved is None:
@@ -92,6 +123,13 @@ async def write(
         await sessions_repo.join_authors(conn, workspace, session, authors)
         first_seq = reserved["last_seq"] - len(batch) + 1
         rows = await repo.insert_batch(conn, workspace, session, first_seq, batch)
+        if pieces:
+            chunks = [
+                Chunk(row["id"], workspace, session, i, text)
+                for row, texts in zip(rows, pieces, strict=True)
+                for i, text in enumerate(texts)
+            ]
+            await store_embeddings(conn, chunks, vectors)
         await enqueue(
             conn,
             derivation,
@@ -105,10 +143,17 @@ async def write(
 
 
 async def create_batch(
-    db: Database, settings: Settings, workspace: str, session: str, items: list[MessageCreate]
+    db: Database,
+    settings: Settings,
+    embedder: Embedder | None,
+    workspace: str,
+    session: str,
+    items: list[MessageCreate],
 ) -> list[Message]:
     check_sizes(settings, items)
-    return await write(db, plan(settings), workspace, session, to_new(items))
+    batch = to_new(items)
+    embedding = sync_embedding(settings, embedder)
+    return await write(db, plan(settings), workspace, session, batch, embedding)
 
 
 async def get(db: Database, workspace: str, session: str, message_id: str) -> Message:
@@ -149,6 +194,7 @@ async def list_messages(
 async def upload(
     db: Database,
     settings: Settings,
+    embedder: Embedder | None,
     workspace: str,
     session: str,
     upload: UploadedFile,
@@ -181,4 +227,5 @@ async def upload(
             )
         )
         offset += len(chunk)
-    return await write(db, plan(settings), workspace, session, batch)
+    embedding = sync_embedding(settings, embedder)
+    return await write(db, plan(settings), workspace, session, batch, embedding)

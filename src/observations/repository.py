@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import ColumnElement, RowMapping, and_, cast, func, literal, select, text
+from sqlalchemy import ColumnElement, Float, RowMapping, and_, cast, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from src.common.filters import FilterColumn, FilterSpec, Kind
@@ -194,7 +194,7 @@ async def nearest(
     max_distance: float | None,
 ) -> list[RowMapping]:
     query_vector = cast(literal(vector_literal(embedding)), Vector())
-    distance = t.c.embedding.op("<=>")(query_vector)
+    distance = t.c.embedding.op("<=>", return_type=Float())(query_vector)
     cond = _view(workspace) & where & t.c.embedding.is_not(None)
     if max_distance is not None:
         cond = cond & (distance < max_distance)

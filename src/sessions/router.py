@@ -2,19 +2,33 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Query, Request, Response, status
 
 from src.auth.dependencies import AnyAuth, SessionAuth, WorkspaceAuth
 from src.common.configuration import SessionPeerConfig
 from src.common.deps import AppSettingsDep, Db, Paging
 from src.common.pagination import Page
 from src.common.schemas import ListFilters, MessageResponse
-from src.common.validation import Name, PeerPath, SessionPath, WorkspacePath
+from src.common.validation import (
+    NAME_MAX_LENGTH,
+    NAME_PATTERN,
+    Name,
+    PeerPath,
+    SessionPath,
+    WorkspacePath,
+)
+from src.errors import ValidationError
+from src.messages.schemas import Message
 from src.peers.schemas import Peer
-from src.sessions import membership, service
+from src.search import service as search_service
+from src.search.schemas import MessageSearchOptions
+from src.sessions import context, membership, service
+from src.sessions.context import SessionContext, SessionSummaries
 from src.sessions.schemas import PeerConfigMap, Session, SessionCreate, SessionUpdate
 
 router = APIRouter(prefix="/v2/workspaces/{workspace_id}/sessions", tags=["sessions"])
+
+_Name = Annotated[str | None, Query(min_length=1, max_length=NAME_MAX_LENGTH, pattern=NAME_PATTERN)]
 
 
 @router.post("", response_model=Session)
@@ -139,3 +153,76 @@ async def set_peer_config(
 ) -> Response:
     await membership.set_peer_config(db, settings, workspace_id, session_id, peer_id, body)
     return Response(status_code=200)
+
+
+@router.post("/{session_id}/search", response_model=list[Message])
+async def search_session(
+    workspace_id: WorkspacePath,
+    session_id: SessionPath,
+    body: MessageSearchOptions,
+    request: Request,
+    db: Db,
+    settings: AppSettingsDep,
+    _: SessionAuth,
+) -> list[Message]:
+    """Messages of the session matching the query by words and by meaning."""
+    return await search_service.search(
+        db,
+        settings,
+        request.app.state.embedder,
+        workspace_id,
+        body.query,
+        body.filters,
+        body.limit,
+        session=session_id,
+    )
+
+
+@router.get("/{session_id}/summaries", response_model=SessionSummaries)
+async def get_summaries(
+    workspace_id: WorkspacePath, session_id: SessionPath, db: Db, _: SessionAuth
+) -> SessionSummaries:
+    """The session's short and long running summaries (null until the deriver makes them)."""
+    return await context.summaries(db, workspace_id, session_id)
+
+
+@router.get("/{session_id}/context", response_model=SessionContext)
+async def get_session_context(
+    workspace_id: WorkspacePath,
+    session_id: SessionPath,
+    request: Request,
+    db: Db,
+    settings: AppSettingsDep,
+    _: SessionAuth,
+    tokens: Annotated[int | None, Query(le=250_000)] = None,
+    summary: bool = True,
+    last_message: Annotated[str | None, Query(max_length=10_000)] = None,
+    peer_target: _Name = None,
+    peer_perspective: _Name = None,
+    limit_to_session: bool = False,
+    search_top_k: Annotated[int | None, Query(ge=1, le=100)] = None,
+    search_max_distance: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
+    include_most_derived: bool = False,
+    max_observations: Annotated[int | None, Query(ge=1, le=100)] = None,
+) -> SessionContext:
+    """The summary and the most recent messages within `tokens` (never more), plus the
+    representation and card of `peer_target` (as seen by `peer_perspective`) when asked."""
+    limit = settings.app.GET_CONTEXT_MAX_TOKENS
+    if tokens is not None and tokens > limit:
+        raise ValidationError(f"tokens must be at most {limit} (GET_CONTEXT_MAX_TOKENS)")
+    return await context.session_context(
+        db,
+        request.app.state.embedder,
+        workspace_id,
+        session_id,
+        limit if tokens is None else tokens,
+        summary=summary,
+        last_message=last_message,
+        peer_target=peer_target,
+        peer_perspective=peer_perspective,
+        limit_to_session=limit_to_session,
+        search_top_k=search_top_k,
+        search_max_distance=search_max_distance,
+        include_most_derived=include_most_derived,
+        max_observations=max_observations or settings.dialectic.MAX_OBSERVATIONS,
+    )

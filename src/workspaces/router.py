@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 
 from src.auth.dependencies import AdminAuth, AnyAuth, WorkspaceAuth
-from src.common.deps import Db, Paging
+from src.common.deps import AppSettingsDep, Db, Paging
 from src.common.pagination import Page
 from src.common.schemas import ListFilters
 from src.common.validation import WorkspacePath
+from src.messages.schemas import Message
+from src.search import service as search_service
+from src.search.schemas import MessageSearchOptions
 from src.workspaces import service
 from src.workspaces.schemas import Workspace, WorkspaceCreate, WorkspaceUpdate
 
@@ -37,3 +40,18 @@ async def update_workspace(
 async def delete_workspace(workspace_id: WorkspacePath, db: Db, _: WorkspaceAuth) -> Workspace:
     """Delete a workspace and everything in it; returns the workspace as it was."""
     return await service.delete(db, workspace_id)
+
+
+@router.post("/{workspace_id}/search", response_model=list[Message])
+async def search_workspace(
+    workspace_id: WorkspacePath,
+    body: MessageSearchOptions,
+    request: Request,
+    db: Db,
+    settings: AppSettingsDep,
+    _: WorkspaceAuth,
+) -> list[Message]:
+    """Messages of the workspace matching the query by words and by meaning."""
+    return await search_service.search(
+        db, settings, request.app.state.embedder, workspace_id, body.query, body.filters, body.limit
+    )

@@ -71,6 +71,8 @@ class Route:
     request: Callable[[World], Kwargs] = _no_body  # a well-formed request an admin gets a 2xx for
     fresh: Fresh = Fresh.NONE
     in_schema: bool = True
+    # What an admin gets for the request: a 2xx, or a known non-auth status (503: no LLM here).
+    admin_status: int | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -190,6 +192,15 @@ ROUTES: list[Route] = [
         lambda w: {"json": {"query": "tea", "filters": {"observer": w.peer, "observed": w.peer}}},
     ),
     Route("DELETE", W + "/observations/{observation_id}", Scope.WORKSPACE, fresh=Fresh.OBSERVATION),
+    # Search, context, representation, dialectic
+    Route("POST", W + "/search", Scope.WORKSPACE, lambda w: {"json": {"query": "first"}}),
+    Route("POST", P + "/search", Scope.PEER, lambda w: {"json": {"query": "first"}}),
+    Route("POST", S + "/search", Scope.SESSION, lambda w: {"json": {"query": "first"}}),
+    Route("GET", S + "/context", Scope.SESSION, lambda w: {"params": {"tokens": 100}}),
+    Route("GET", S + "/summaries", Scope.SESSION),
+    Route("GET", P + "/context", Scope.PEER),
+    Route("POST", P + "/representation", Scope.PEER, lambda w: {"json": {}}),
+    Route("POST", P + "/chat", Scope.PEER, lambda w: {"json": {"query": "hi"}}, admin_status=503),
     # Deriver (narrower keys may read their own slice: see test_deriver_status_scoped_keys)
     Route("GET", W + "/deriver/status", Scope.WORKSPACE),
 ]
@@ -384,7 +395,10 @@ def test_admin_request_is_well_formed(http: httpx.Client, world: World, route: R
     """The request each case sends succeeds for an admin, so allow/refuse results are about auth."""
     w = _world_for(route, world, http)
     response = _call(http, route, w, _admin())
-    assert response.is_success, f"{response.status_code} {response.text}"
+    if route.admin_status is not None:
+        assert response.status_code == route.admin_status, response.text
+    else:
+        assert response.is_success, f"{response.status_code} {response.text}"
 
 
 @pytest.mark.parametrize("kind", TOKEN_KINDS)

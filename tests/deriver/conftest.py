@@ -41,6 +41,8 @@ def llm_env(vendor: FakeVendor, **extra: str) -> dict[str, str]:
         "LLM_OPENAI_COMPATIBLE_MODEL": "scripted-model",
         "LLM_EMBEDDING_PROVIDER": "custom",
         "LLM_EMBEDDING_MODEL": "text-embedding-3-small",
+        # Deriver tests count representation work; message embeddings have their own tests.
+        "EMBED_MESSAGES": "false",
         "LLM_TIMEOUT_SECONDS": "10",
         "LLM_MAX_RETRIES": "1",
         "DERIVER_RETRY_BACKOFF_SECONDS": "0.2",

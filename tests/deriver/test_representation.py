@@ -15,7 +15,8 @@ def test_messages_become_observations_of_their_sender(
     deriver()
     send(api, ws, "s", ("alice", "I just moved to Lisbon."), ("bob", "I ate eggs today."))
     done = wait_drained(api, ws)
-    assert done["completed_work_units"] == 2 and done["failed_work_units"] == 0
+    assert done["failed_work_units"] == 0
+    assert done["completed_work_units"] == done["total_work_units"] == 2
     assert observations(api, ws, "alice", "alice") == ["alice said: I just moved to Lisbon."]
     assert observations(api, ws, "bob", "bob") == ["bob said: I ate eggs today."]
     assert len(llm.extraction_calls) == 1 and len(llm.extraction_calls[0]) == 2

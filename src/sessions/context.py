@@ -1,0 +1,184 @@
+"""Session context (spec §9) and summaries: the summary plus the most recent messages that fit a
+token budget, optionally with a peer's representation and card.
+
+The budget is never exceeded, and the cost does not grow with the session: messages are read
+newest first along the (workspace, session, id) index, in pages, stopping at the first message
+that does not fit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from pydantic import BaseModel
+from sqlalchemy import RowMapping, and_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from src.common.tokens import count_tokens
+from src.db.engine import Database
+from src.db.tables import messages as m
+from src.db.tables import session_summaries as ss
+from src.embeddings.base import Embedder
+from src.errors import ValidationError
+from src.messages.schemas import Message
+from src.observations.representation import Representation, working_representation
+from src.peers import cards
+from src.peers.representation import query_vector
+
+FIRST_PAGE = 64
+SUMMARY_SHARE = 0.4
+SUMMARY_TYPES = {"short": "honcho_chat_summary_short", "long": "honcho_chat_summary_long"}
+
+
+class Summary(BaseModel):
+    content: str
+    message_id: str
+    summary_type: str
+    created_at: str
+    token_count: int
+
+    @classmethod
+    def from_row(cls, row: RowMapping) -> Summary:
+        created = row["created_at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return cls(
+            content=row["content"],
+            message_id=row["message_public_id"],
+            summary_type=SUMMARY_TYPES[row["summary_type"]],
+            created_at=created,
+            token_count=row["token_count"],
+        )
+
+
+class SessionSummaries(BaseModel):
+    id: str
+    short_summary: Summary | None
+    long_summary: Summary | None
+
+
+class SessionContext(BaseModel):
+    id: str
+    messages: list[Message]
+    summary: Summary | None
+    peer_representation: Representation | None = None
+    peer_card: list[str] | None = None
+
+
+async def load_summaries(
+    conn: AsyncConnection, workspace: str, session: str
+) -> dict[str, RowMapping]:
+    stmt = select(ss).where(ss.c.workspace_name == workspace, ss.c.session_name == session)
+    return {r["summary_type"]: r for r in (await conn.execute(stmt)).mappings()}
+
+
+def choose_summary(summaries: dict[str, RowMapping], budget: int) -> RowMapping | None:
+    """The long summary when it fits 40% of the budget and says more than the short one; else
+    the short one when it fits; else none."""
+    limit = int(budget * SUMMARY_SHARE)
+    short, long = summaries.get("short"), summaries.get("long")
+    longer = long is not None and (short is None or long["token_count"] > short["token_count"])
+    if long is not None and longer and long["token_count"] <= limit:
+        return long
+    if short is not None and 0 < short["token_count"] <= limit:
+        return short
+    return None
+
+
+async def recent_within(
+    conn: AsyncConnection, workspace: str, session: str, budget: int, after_id: int | None
+) -> list[RowMapping]:
+    """The newest messages (after `after_id`) whose token counts sum to at most `budget`,
+    oldest first. Stops at the first message that does not fit."""
+    chosen: list[RowMapping] = []
+    used = 0
+    before: int | None = None
+    page = FIRST_PAGE
+    while budget > 0:
+        cond = and_(m.c.workspace_name == workspace, m.c.session_name == session)
+        if after_id is not None:
+            cond = and_(cond, m.c.id > after_id)
+        if before is not None:
+            cond = and_(cond, m.c.id < before)
+        rows = (
+            (await conn.execute(select(m).where(cond).order_by(m.c.id.desc()).limit(page)))
+            .mappings()
+            .all()
+        )
+        for row in rows:
+            if used + row["token_count"] > budget:
+                chosen.reverse()
+                return chosen
+            used += row["token_count"]
+            chosen.append(row)
+        if len(rows) < page:
+            break
+        before = rows[-1]["id"]
+        page = min(page * 4, 4096)
+    chosen.reverse()
+    return chosen
+
+
+async def summaries(db: Database, workspace: str, session: str) -> SessionSummaries:
+    async with db.transaction() as conn:
+        found = await load_summaries(conn, workspace, session)
+    return SessionSummaries(
+        id=session,
+        short_summary=Summary.from_row(found["short"]) if "short" in found else None,
+        long_summary=Summary.from_row(found["long"]) if "long" in found else None,
+    )
+
+
+async def session_context(
+    db: Database,
+    embedder: Embedder | None,
+    workspace: str,
+    session: str,
+    tokens: int,
+    *,
+    summary: bool = True,
+    last_message: str | None = None,
+    peer_target: str | None = None,
+    peer_perspective: str | None = None,
+    limit_to_session: bool = False,
+    search_top_k: int | None = None,
+    search_max_distance: float | None = None,
+    include_most_derived: bool = False,
+    max_observations: int = 50,
+) -> SessionContext:
+    if peer_perspective is not None and peer_target is None:
+        raise ValidationError("peer_target must be provided if peer_perspective is provided")
+    vector = await query_vector(embedder, last_message) if peer_target else None
+    async with db.transaction() as conn:
+        rep: Representation | None = None
+        card: list[str] | None = None
+        budget = tokens
+        if peer_target is not None:
+            observer = peer_perspective or peer_target
+            rep = await working_representation(
+                conn,
+                workspace,
+                observer,
+                peer_target,
+                session=session if limit_to_session else None,
+                query_vector=vector,
+                top_k=search_top_k,
+                max_distance=search_max_distance,
+                include_most_derived=include_most_derived,
+                max_observations=max_observations,
+            )
+            card = await cards.get_card(conn, workspace, observer, peer_target)
+            budget -= count_tokens(rep.render()) + count_tokens("\n".join(card or []))
+        chosen = None
+        if budget > 0 and summary:
+            chosen = choose_summary(await load_summaries(conn, workspace, session), budget)
+        rows: list[RowMapping] = []
+        if budget > 0:
+            remaining = budget - (chosen["token_count"] if chosen else 0)
+            after = chosen["message_id"] if chosen else None
+            rows = await recent_within(conn, workspace, session, remaining, after)
+    return SessionContext(
+        id=session,
+        messages=[Message.from_row(r) for r in rows],
+        summary=Summary.from_row(chosen) if chosen else None,
+        peer_representation=rep,
+        peer_card=card,
+    )
