@@ -153,7 +153,10 @@ async def enqueue(
                 sender=sender,
                 observers=observers,
                 witnesses=witnesses,
-                payload={"peer_card": config.get("peer_card", {})},
+                payload={
+                    "peer_card": config.get("peer_card", {}),
+                    "instructions": config.get("deriver", {}).get("custom_instructions"),
+                },
             )
         )
     if not items:

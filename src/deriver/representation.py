@@ -190,9 +190,14 @@ async def run_batch(rt: Runtime, workspace: str, session: str, rows: list[RowMap
         context.history,
         [(m.number, m.created_at, m.sender, m.content) for m in batch],
     )
+    system = REPRESENTATION_SYSTEM
+    instructions = rows[0]["payload"].get("instructions")
+    if isinstance(instructions, str) and instructions.strip():
+        # deriver.custom_instructions: the application's guidance, after our rules.
+        system += f"\n\nInstructions from the application:\n{instructions.strip()}"
     request = CompletionRequest(
         model=component.llm.model,
-        system=REPRESENTATION_SYSTEM,
+        system=system,
         messages=[ChatMessage("user", prompt)],
         max_tokens=component.llm.max_output_tokens,
         temperature=0.0,

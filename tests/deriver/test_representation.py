@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 
 from tests.deriver.conftest import DeriverFactory, observations, send, wait_drained
-from tests.deriver.scripted import ScriptedLLM
+from tests.deriver.scripted import ScriptedLLM, kind
+from tests.fakes.vendor import FakeVendor
 
 
 def test_messages_become_observations_of_their_sender(
@@ -110,3 +111,18 @@ def test_batches_respect_the_token_budget(
     sizes = [len(call) for call in llm.extraction_calls]
     assert sum(sizes) == 6 and all(1 <= s <= 2 for s in sizes) and len(sizes) >= 3
     assert len(observations(api, ws, "alice", "alice")) == 6
+
+
+def test_custom_instructions_reach_the_extraction_prompt(
+    api: httpx.Client, ws: str, vendor: FakeVendor, llm: ScriptedLLM, deriver: DeriverFactory
+) -> None:
+    """A session's deriver.custom_instructions are given to the model with its messages."""
+    api.post(
+        f"/v2/workspaces/{ws}/sessions",
+        json={"id": "s", "configuration": {"deriver": {"custom_instructions": "Track hobbies."}}},
+    )
+    deriver()
+    send(api, ws, "s", ("alice", "I paint on Sundays"))
+    wait_drained(api, ws)
+    (request,) = [r for r in vendor.chat_requests() if kind(r) == "extraction"]
+    assert request.system.endswith("Instructions from the application:\nTrack hobbies.")
