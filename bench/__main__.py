@@ -1,7 +1,11 @@
-"""`./run bench [--quick] [--api-workers N] [--base-url URL] [--json PATH]`
+"""`./run bench [--quick] [--only storage|deriver] [--api-workers N] [--base-url URL] [--json PATH]`
 
-Without --base-url it starts an embedded PostgreSQL in a temporary directory and a `honcho api`
-process on a free loopback port, and removes both afterwards. Exits 1 if any request failed.
+Two parts, each on its own embedded PostgreSQL in a temporary directory (removed afterwards):
+  storage  a `honcho api` process on a free loopback port, driven over HTTP
+  deriver  the fake LLM vendor (scripted answers, at once) in its own process, an API configured
+           with it, and 1 then 2 `honcho deriver` processes, then 1 process with 4 workers
+--base-url measures the storage part of an already running server (auth disabled) instead.
+Exits 1 if anything failed: a request, a queue item, an LLM call.
 """
 
 from __future__ import annotations
@@ -14,11 +18,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.config import FULL, PRESETS, QUICK, BenchConfig
+from bench.config import (
+    DERIVER_FULL,
+    DERIVER_PRESETS,
+    DERIVER_QUICK,
+    FULL,
+    PRESETS,
+    QUICK,
+    BenchConfig,
+    DeriverBenchConfig,
+)
 from bench.report import format_report, write_json
 from bench.runner import run_storage_benchmark
 
 _SHARED_TIKTOKEN = Path(__file__).resolve().parents[2] / "shared" / "tiktoken"
+PARTS = ("storage", "deriver")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--quick", action="store_true", help="a small smoke run (2,000 messages, 5 s of mixed load)"
+        "--quick",
+        action="store_true",
+        help="a small smoke run (storage: 2,000 messages, 5 s of mixed load; deriver: 600 "
+        "messages, a 6 s trickle)",
+    )
+    parser.add_argument(
+        "--only", choices=PARTS, default=None, help="run one part only (default: both)"
     )
     parser.add_argument(
         "--preset", choices=sorted(PRESETS), default=None, help=argparse.SUPPRESS
@@ -38,20 +58,27 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         metavar="N",
-        help="API worker processes of the server started here (default 1)",
+        help="API worker processes of the servers started here (default 1)",
     )
     parser.add_argument(
         "--base-url",
         default=None,
         metavar="URL",
-        help="measure an already running server (auth disabled) instead",
+        help="measure the storage part of an already running server (auth disabled) instead",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        metavar="URL",
+        help="run the deriver part on this migrated database (DB_CONNECTION_URI form) instead "
+        "of an embedded one",
     )
     parser.add_argument(
         "--json",
         type=Path,
         default=None,
         metavar="PATH",
-        help="also write the results as JSON to PATH",
+        help="also write the results as JSON to PATH ({'storage': ..., 'deriver': ...})",
     )
     return parser
 
@@ -62,8 +89,20 @@ def _config(args: argparse.Namespace) -> BenchConfig:
     return QUICK if args.quick else FULL
 
 
+def _deriver_config(args: argparse.Namespace) -> DeriverBenchConfig:
+    if args.preset:
+        return DERIVER_PRESETS[args.preset]
+    return DERIVER_QUICK if args.quick else DERIVER_FULL
+
+
+def _parts(args: argparse.Namespace) -> tuple[str, ...]:
+    if args.only:
+        return (args.only,)
+    return ("storage",) if args.base_url else PARTS
+
+
 def _tiktoken_cache() -> None:
-    """What `./run` does, for `python -m bench` started directly; the server inherits it."""
+    """What `./run` does, for `python -m bench` started directly; the servers inherit it."""
     if "TIKTOKEN_CACHE_DIR" not in os.environ and _SHARED_TIKTOKEN.is_dir():
         os.environ["TIKTOKEN_CACHE_DIR"] = str(_SHARED_TIKTOKEN)
 
@@ -74,7 +113,7 @@ def _tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run_storage(args: argparse.Namespace) -> dict[str, Any]:
     cfg = _config(args)
     if args.base_url:
         base_url = args.base_url.rstrip("/")
@@ -92,18 +131,41 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return results
 
 
+def run_deriver(args: argparse.Namespace) -> dict[str, Any]:
+    from bench.deriver_runner import run_deriver_benchmark
+
+    return run_deriver_benchmark(
+        _deriver_config(args), database_url=args.database_url, api_workers=args.api_workers
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.api_workers < 1:
         print("bench: --api-workers must be at least 1", file=sys.stderr)
         return 2
+    if args.base_url and args.only == "deriver":
+        print("bench: --base-url measures the storage part only", file=sys.stderr)
+        return 2
     _tiktoken_cache()
-    results = run(args)
-    print(format_report(results), flush=True)
+    results: dict[str, Any] = {"storage": None, "deriver": None}
+    errors = 0
+    for part in _parts(args):
+        if part == "storage":
+            results["storage"] = run_storage(args)
+            print(format_report(results["storage"]), flush=True)
+            errors += results["storage"]["errors"]
+        else:
+            from bench.deriver_report import format_deriver_report
+
+            results["deriver"] = run_deriver(args)
+            print(format_deriver_report(results["deriver"]), flush=True)
+            errors += results["deriver"]["errors"]
+    results["errors"] = errors
     if args.json:
         write_json(results, args.json)
         print(f"results written to {args.json}")
-    return 1 if results["errors"] else 0
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

@@ -92,3 +92,80 @@ class Reference:
 
 
 REFERENCE = Reference()
+
+
+# -- the deriver benchmark -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeriverSetup:
+    """`processes` `honcho deriver` processes with DERIVER_WORKERS=`workers` each."""
+
+    processes: int
+    workers: int = 1
+
+    @property
+    def label(self) -> str:
+        text = f"{self.processes} process" + ("es" if self.processes > 1 else "")
+        return text if self.workers == 1 else f"{text} x{self.workers}"
+
+
+@dataclass(frozen=True)
+class DeriverBenchConfig:
+    name: str = "full"
+    setups: tuple[DeriverSetup, ...] = (
+        DeriverSetup(1),
+        DeriverSetup(2),
+        DeriverSetup(1, workers=4),
+    )
+    # (1) throughput: `messages` over `sessions`, batches of batch_min..batch_max messages
+    # written by `clients` as fast as possible; then wait until the status reports drained
+    messages: int = 2_000
+    sessions: int = 40
+    batch_min: int = 10
+    batch_max: int = 50
+    clients: int = 8
+    # (2) latency: `trickle_sessions` each write one message every `trickle_interval_s`
+    trickle_sessions: int = 20
+    trickle_interval_s: float = 0.5
+    trickle_seconds: float = 15.0
+    # how often the harness looks for new observations (SQL) and polls the deriver status
+    observation_poll_s: float = 0.02
+    status_poll_s: float = 0.1
+    drain_timeout_s: float = 300.0
+    request_timeout_s: float = 60.0
+    seed: int = 20_240_602
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+DERIVER_FULL = DeriverBenchConfig()
+
+DERIVER_QUICK = replace(
+    DERIVER_FULL,
+    name="quick",
+    messages=600,
+    sessions=12,
+    trickle_sessions=10,
+    trickle_seconds=6.0,
+    drain_timeout_s=120.0,
+)
+
+# For the test suite: every code path, a few seconds, no meaningful figures.
+DERIVER_SMOKE = replace(
+    DERIVER_FULL,
+    name="smoke",
+    setups=(DeriverSetup(1, workers=2),),
+    messages=40,
+    sessions=4,
+    batch_min=4,
+    batch_max=8,
+    clients=2,
+    trickle_sessions=2,
+    trickle_seconds=1.5,
+    drain_timeout_s=60.0,
+    request_timeout_s=30.0,
+)
+
+DERIVER_PRESETS = {c.name: c for c in (DERIVER_FULL, DERIVER_QUICK, DERIVER_SMOKE)}

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import platformdirs
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -131,6 +131,15 @@ class DBSettings(_Section):
     LOCK_TIMEOUT_MS: int = Field(default=5000, ge=1)
     STATEMENT_TIMEOUT_MS: int = Field(default=30_000, ge=0)
 
+    @field_validator("CONNECTION_URI")
+    @classmethod
+    def _psycopg_driver(cls, value: str | None) -> str | None:
+        """Hosting providers hand out `postgres://` URLs; we always talk through psycopg 3."""
+        for scheme in ("postgres://", "postgresql://"):
+            if value is not None and value.startswith(scheme):
+                return "postgresql+psycopg://" + value.removeprefix(scheme)
+        return value
+
 
 class AuthSettings(_Section):
     toml_table: ClassVar[str] = "auth"
@@ -237,7 +246,9 @@ class DeriverSettings(_Component):
     model_config = SettingsConfigDict(env_prefix="DERIVER_", extra="ignore", case_sensitive=False)
 
     WORKERS: int = Field(default=1, ge=1, le=256)
-    POLLING_SLEEP_INTERVAL_SECONDS: float = Field(default=1.0, gt=0)
+    # Fallback job polling: LISTEN/NOTIFY wakes workers for new jobs, but a job whose session is
+    # busy elsewhere becomes runnable silently when that finishes; this bounds the wait.
+    POLLING_SLEEP_INTERVAL_SECONDS: float = Field(default=0.25, gt=0)
     MAX_OUTPUT_TOKENS: int = Field(default=4000, ge=1)
     # New messages of a session are sent to the model together, up to this many tokens.
     REPRESENTATION_BATCH_MAX_TOKENS: int = Field(default=4096, ge=1)
@@ -295,6 +306,32 @@ class DialecticSettings(_Component):
     CONTEXT_WINDOW_SIZE: int = Field(default=100_000, ge=1000)
 
 
+class WebhookSettings(_Section):
+    toml_table: ClassVar[str] = "webhook"
+    model_config = SettingsConfigDict(env_prefix="WEBHOOK_", extra="ignore", case_sensitive=False)
+
+    # Deliveries are signed with it (X-Honcho-Signature); unset, nothing is sent.
+    SECRET: str | None = None
+    MAX_WORKSPACE_LIMIT: int = Field(default=10, ge=1, le=1000)
+    # Targets resolving to private, loopback, link-local, ... addresses are refused unless true.
+    ALLOW_PRIVATE_TARGETS: bool = False
+    TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=300)
+    MAX_ATTEMPTS: int = Field(default=6, ge=1, le=50)
+    RETRY_BACKOFF_SECONDS: float = Field(default=10.0, gt=0)
+    RETRY_BACKOFF_MAX_SECONDS: float = Field(default=600.0, gt=0)
+
+
+class MetricsSettings(_Section):
+    toml_table: ClassVar[str] = "metrics"
+    model_config = SettingsConfigDict(env_prefix="METRICS_", extra="ignore", case_sensitive=False)
+
+    ENABLED: bool = False
+    NAMESPACE: str = Field(default="honcho", pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+    # The deriver's own endpoint (/metrics, /health, /ready), served while ENABLED.
+    DERIVER_HOST: str = "127.0.0.1"
+    DERIVER_PORT: int = Field(default=9090, ge=1, le=65_535)
+
+
 @dataclass(frozen=True)
 class ComponentLLM:
     provider: str
@@ -311,6 +348,8 @@ SECTIONS: dict[str, type[_Section]] = {
     "summary": SummarySettings,
     "peer_card": PeerCardSettings,
     "dialectic": DialecticSettings,
+    "webhook": WebhookSettings,
+    "metrics": MetricsSettings,
 }
 COMPONENTS = ("deriver", "summary", "peer_card", "dialectic")
 
@@ -340,6 +379,8 @@ class Settings:
         self.summary: SummarySettings = built["summary"]
         self.peer_card: PeerCardSettings = built["peer_card"]
         self.dialectic: DialecticSettings = built["dialectic"]
+        self.webhook: WebhookSettings = built["webhook"]
+        self.metrics: MetricsSettings = built["metrics"]
         problems = self._check_components()
         if problems:
             raise ConfigurationError("Invalid configuration:\n  " + "\n  ".join(problems))

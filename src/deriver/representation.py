@@ -9,6 +9,7 @@ messages it cites, or it is dropped.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -29,7 +30,7 @@ from src.deriver.prompts import (
 )
 from src.deriver.runtime import Runtime
 from src.llm.base import ChatMessage, CompletionRequest, Usage
-from src.llm.usage import record_call, timed
+from src.llm.usage import ComponentClient, record_call, timed
 from src.observations import repository as documents
 from src.observations.repository import NewDocument
 from src.peers import cards
@@ -289,44 +290,60 @@ async def update_cards(
     component = rt.peer_card
     if component is None or not rt.settings.peer_card.ENABLED:
         return
-    for (observer, observed), facts in sorted(new_by_view.items()):
-        async with rt.db.transaction() as conn:
-            old = await cards.get_card(conn, workspace, observer, observed) or []
-        request = CompletionRequest(
-            model=component.llm.model,
-            system=PEER_CARD_SYSTEM.format(max_lines=cards.MAX_CARD_LINES),
-            messages=[ChatMessage("user", peer_card_prompt(observed, old, facts))],
-            max_tokens=component.llm.max_output_tokens,
-            temperature=0.0,
-            schema_name="peer_card",
+    await asyncio.gather(
+        *(
+            _update_card(rt, component, workspace, session, observer, observed, facts)
+            for (observer, observed), facts in sorted(new_by_view.items())
         )
-        async with timed() as elapsed:
-            try:
-                result = await component.client.complete_structured(request, CardUpdate)
-            except Exception as exc:
-                logger.error("peer card update for %s->%s failed: %s", observer, observed, exc)
-                await record_call(
-                    rt.db,
-                    component,
-                    workspace=workspace,
-                    session=session,
-                    usage=getattr(exc, "usage", None) or Usage(),
-                    messages=0,
-                    seconds=elapsed[0],
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-                continue
-        await record_call(
-            rt.db,
-            component,
-            workspace=workspace,
-            session=session,
-            usage=result.usage,
-            messages=0,
-            seconds=elapsed[0],
-        )
-        if result.value.card:
-            card = cards.clean_card(result.value.card)
-            if card:
-                async with rt.db.transaction() as conn:
-                    await cards.set_card(conn, workspace, observer, observed, card)
+    )
+
+
+async def _update_card(
+    rt: Runtime,
+    component: ComponentClient,
+    workspace: str,
+    session: str,
+    observer: str,
+    observed: str,
+    facts: list[str],
+) -> None:
+    async with rt.db.transaction() as conn:
+        old = await cards.get_card(conn, workspace, observer, observed) or []
+    request = CompletionRequest(
+        model=component.llm.model,
+        system=PEER_CARD_SYSTEM.format(max_lines=cards.MAX_CARD_LINES),
+        messages=[ChatMessage("user", peer_card_prompt(observed, old, facts))],
+        max_tokens=component.llm.max_output_tokens,
+        temperature=0.0,
+        schema_name="peer_card",
+    )
+    async with timed() as elapsed:
+        try:
+            result = await component.client.complete_structured(request, CardUpdate)
+        except Exception as exc:
+            logger.error("peer card update for %s->%s failed: %s", observer, observed, exc)
+            await record_call(
+                rt.db,
+                component,
+                workspace=workspace,
+                session=session,
+                usage=getattr(exc, "usage", None) or Usage(),
+                messages=0,
+                seconds=elapsed[0],
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            return
+    await record_call(
+        rt.db,
+        component,
+        workspace=workspace,
+        session=session,
+        usage=result.usage,
+        messages=0,
+        seconds=elapsed[0],
+    )
+    if result.value.card:
+        card = cards.clean_card(result.value.card)
+        if card:
+            async with rt.db.transaction() as conn:
+                await cards.set_card(conn, workspace, observer, observed, card)

@@ -60,7 +60,12 @@ async def process_unit(rt: Runtime, key: str) -> None:
         raise  # shutdown: the items stay pending and are picked up again
     except Exception as exc:
         await _record_failure(rt, key, chosen, exc)
-    if len(rows) > len(chosen):
+        failed = True
+    else:
+        failed = False
+    if failed or len(rows) > len(chosen):
+        # More work for this unit: a fresh job (unless one already waits, e.g. the backoff
+        # retry), so a SIGTERM never waits on more than one batch and sessions share workers.
         async with rt.db.transaction() as conn:
             await jobs.defer(conn, key)
 

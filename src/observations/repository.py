@@ -122,11 +122,15 @@ async def find_duplicate(
     `max_distance`, or (without embeddings) equal text ignoring case and punctuation."""
     key = {"workspace": doc.workspace, "observer": doc.observer, "observed": doc.observed}
     if doc.embedding is not None:
+        # Filtered nearest-neighbour search: the iterative scan keeps an HNSW plan correct when
+        # the view is a small part of the index (and the planner may use the btree otherwise).
+        await conn.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
         row = (
             await conn.execute(_NEAREST, {**key, "embedding": vector_literal(doc.embedding)})
         ).first()
         if row is not None and row.distance is not None and row.distance <= max_distance:
             return str(row.id)
+        return None
     row = (await conn.execute(_SAME_TEXT, {**key, "content": doc.content})).first()
     return str(row.id) if row is not None else None
 

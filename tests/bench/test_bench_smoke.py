@@ -23,9 +23,12 @@ def test_benchmark_smoke_run(
     out = tmp_path / "bench.json"
     code = main(["--base-url", api_server.base_url, "--preset", "smoke", "--json", str(out)])
     printed = capsys.readouterr().out
-    results = json.loads(out.read_text())
+    written = json.loads(out.read_text())
+    assert written["deriver"] is None  # --base-url: the storage part only
+    results = written["storage"]
 
     assert results["errors"] == 0, results
+    assert written["errors"] == 0
     assert code == 0
     for heading in ("Batch ingestion", "List messages", "Get-or-create", "Mixed read/write"):
         assert heading in printed

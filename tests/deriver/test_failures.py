@@ -92,3 +92,24 @@ def test_without_llm_derivation_is_off_and_says_so(client: httpx.Client, workspa
     assert body["derivation"]["enabled"] is False
     assert "LLM_OPENAI_API_KEY" in body["derivation"]["detail"]
     assert body["total_work_units"] == 0
+
+
+def test_work_behind_a_given_up_item_is_not_stranded(
+    api: httpx.Client, ws: str, vendor: FakeVendor, llm: ScriptedLLM, deriver: DeriverFactory
+) -> None:
+    """When the oldest item of a batch is given up, the rest of the unit is handed to a new job
+    at once (not left for the periodic reconcile, here pushed out of reach by a long lease)."""
+
+    def handler(request):  # type: ignore[no-untyped-def]
+        poisoned = any("POISON" in m.content for m in new_messages(request))
+        return Reply.error(500) if kind(request) == "extraction" and poisoned else llm(request)
+
+    vendor.on_chat(handler)
+    send(api, ws, "s", ("alice", "POISON first"), ("alice", "I sail"), ("alice", "I sing"))
+    deriver(DERIVER_MAX_ATTEMPTS="1", DERIVER_LEASE_TIMEOUT_SECONDS="600")
+    done = wait_drained(api, ws, timeout=60, sender_id="alice")
+    assert done["failed_work_units"] == 1 and done["completed_work_units"] == 2
+    assert sorted(observations(api, ws, "alice", "alice")) == [
+        "alice said: I sail",
+        "alice said: I sing",
+    ]
