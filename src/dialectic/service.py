@@ -12,14 +12,18 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi.sse import format_sse_event
 from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from src.common.tokens import count_tokens
 from src.common.validation import Name, SafeText
 from src.config import ComponentLLM, Settings
 from src.db.engine import Database
+from src.db.tables import messages
 from src.embeddings.base import Embedder
 from src.errors import UnavailableError, UpstreamError
 from src.llm.base import ChatMessage, CompletionRequest, Usage
@@ -28,6 +32,7 @@ from src.observations.representation import working_representation
 from src.peers import cards
 from src.peers import repository as peers_repo
 from src.peers.representation import query_vector
+from src.sessions import repository as sessions_repo
 from src.sessions.context import choose_summary, load_summaries, recent_within
 from src.workspaces import repository as workspaces_repo
 
@@ -104,10 +109,21 @@ async def prepare(
             "\n".join((own_card or []) + (target_card or []))
         )
         conversation = None
-        if options.session_id is not None and budget > 0:
-            summary = choose_summary(
-                await load_summaries(conn, workspace, options.session_id), budget
-            )
+        member = (
+            await sessions_repo.member(conn, workspace, options.session_id, observer)
+            if options.session_id is not None
+            else None
+        )
+        if options.session_id is not None and member is not None and budget > 0:
+            # Only what the observer witnessed: messages inside its membership, and the summary
+            # only when that membership spans everything the summary covers.
+            window = (member["joined_at"], member["left_at"])
+            summaries = await load_summaries(conn, workspace, options.session_id)
+            summary = choose_summary(summaries, budget)
+            if summary is not None and not await _witnessed_all(
+                conn, workspace, options.session_id, summary["message_id"], window
+            ):
+                summary = None
             remaining = budget - (summary["token_count"] if summary else 0)
             rows = await recent_within(
                 conn,
@@ -115,6 +131,7 @@ async def prepare(
                 options.session_id,
                 remaining,
                 summary["message_id"] if summary else None,
+                window,
             )
             parts = []
             if summary is not None:
@@ -170,6 +187,27 @@ async def answer(
         seconds=elapsed[0],
     )
     return DialecticResponse(content=completion.text.strip() or None)
+
+
+async def _witnessed_all(
+    conn: AsyncConnection,
+    workspace: str,
+    session: str,
+    through_id: int,
+    window: tuple[datetime, datetime | None],
+) -> bool:
+    """Whether every message of the session up to `through_id` falls inside the window."""
+    first, last = (
+        await conn.execute(
+            select(func.min(messages.c.created_at), func.max(messages.c.created_at)).where(
+                messages.c.workspace_name == workspace,
+                messages.c.session_name == session,
+                messages.c.id <= through_id,
+            )
+        )
+    ).one()
+    joined, left = window
+    return first is not None and first >= joined and (left is None or last <= left)
 
 
 def _frame(content: str | None, done: bool) -> bytes:

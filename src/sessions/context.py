@@ -8,7 +8,7 @@ that does not fit.
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 from sqlalchemy import RowMapping, and_, select
@@ -84,10 +84,15 @@ def choose_summary(summaries: dict[str, RowMapping], budget: int) -> RowMapping 
 
 
 async def recent_within(
-    conn: AsyncConnection, workspace: str, session: str, budget: int, after_id: int | None
+    conn: AsyncConnection,
+    workspace: str,
+    session: str,
+    budget: int,
+    after_id: int | None,
+    window: tuple[datetime, datetime | None] | None = None,
 ) -> list[RowMapping]:
-    """The newest messages (after `after_id`) whose token counts sum to at most `budget`,
-    oldest first. Stops at the first message that does not fit."""
+    """The newest messages (after `after_id`, inside a membership `window` when given) whose
+    token counts sum to at most `budget`, oldest first. Stops at the first that does not fit."""
     chosen: list[RowMapping] = []
     used = 0
     before: int | None = None
@@ -98,6 +103,11 @@ async def recent_within(
             cond = and_(cond, m.c.id > after_id)
         if before is not None:
             cond = and_(cond, m.c.id < before)
+        if window is not None:
+            joined, left = window
+            cond = and_(cond, m.c.created_at >= joined)
+            if left is not None:
+                cond = and_(cond, m.c.created_at <= left)
         rows = (
             (await conn.execute(select(m).where(cond).order_by(m.c.id.desc()).limit(page)))
             .mappings()
