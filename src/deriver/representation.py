@@ -234,7 +234,14 @@ async def run_batch(rt: Runtime, workspace: str, session: str, rows: list[RowMap
         unique = sorted({d.content for d in docs})
         vectors = dict(zip(unique, await rt.embedder.embed(unique), strict=True))
         docs = [replace(d, embedding=vectors[d.content]) for d in docs]
-    new_by_view: dict[tuple[str, str], list[str]] = defaultdict(list)
+    by_view: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for doc in docs:
+        by_view[(doc.observer, doc.observed)].append(doc.content)
+    new_cards: dict[tuple[str, str], list[str]] = {}
+    if rows[0]["payload"].get("peer_card", {}).get("create", True) and by_view:
+        # Before the write: the cards commit with the facts, so a drained queue means the
+        # cards are current too, and a crash cannot leave half a batch applied.
+        new_cards = await revise_cards(rt, workspace, session, by_view)
     async with rt.db.transaction() as conn:
         item_ids = [m.item_id for m in batch]
         if await queue.mark_done(conn, item_ids) != len(item_ids):
@@ -243,19 +250,18 @@ async def run_batch(rt: Runtime, workspace: str, session: str, rows: list[RowMap
             return
         fresh, bumped = await _dedupe(conn, rt, docs)
         await documents.insert_many(conn, fresh)
-        for doc in fresh:
-            new_by_view[(doc.observer, doc.observed)].append(doc.content)
+        for (observer, observed), card in new_cards.items():
+            await cards.set_card(conn, workspace, observer, observed, card)
     logger.info(
-        "derived %s/%s: %d messages -> %d new facts, %d repeats, %d dropped",
+        "derived %s/%s: %d messages -> %d new facts, %d repeats, %d dropped, %d cards",
         workspace,
         session,
         len(batch),
         len(fresh),
         bumped,
         attribution.dropped,
+        len(new_cards),
     )
-    if rows[0]["payload"].get("peer_card", {}).get("create", True) and new_by_view:
-        await update_cards(rt, workspace, session, new_by_view)
 
 
 async def _dedupe(
@@ -282,23 +288,34 @@ async def _dedupe(
     return fresh, bumped
 
 
-async def update_cards(
-    rt: Runtime, workspace: str, session: str, new_by_view: dict[tuple[str, str], list[str]]
-) -> None:
-    """Refresh the card of every view that learned something. Best effort: a failure is logged
-    and recorded with the call, and the facts it would have summarised are already stored."""
+async def revise_cards(
+    rt: Runtime, workspace: str, session: str, facts_by_view: dict[tuple[str, str], list[str]]
+) -> dict[tuple[str, str], list[str]]:
+    """The revised card of every view that learned something (views whose card should not
+    change are left out). Best effort: a failed call is logged and recorded, and that card
+    simply stays as it was."""
     component = rt.peer_card
     if component is None or not rt.settings.peer_card.ENABLED:
-        return
-    await asyncio.gather(
+        return {}
+    views = sorted(facts_by_view)
+    revised = await asyncio.gather(
         *(
-            _update_card(rt, component, workspace, session, observer, observed, facts)
-            for (observer, observed), facts in sorted(new_by_view.items())
+            _revise_card(
+                rt,
+                component,
+                workspace,
+                session,
+                observer,
+                observed,
+                facts_by_view[(observer, observed)],
+            )
+            for observer, observed in views
         )
     )
+    return {view: card for view, card in zip(views, revised, strict=True) if card}
 
 
-async def _update_card(
+async def _revise_card(
     rt: Runtime,
     component: ComponentClient,
     workspace: str,
@@ -306,7 +323,7 @@ async def _update_card(
     observer: str,
     observed: str,
     facts: list[str],
-) -> None:
+) -> list[str] | None:
     async with rt.db.transaction() as conn:
         old = await cards.get_card(conn, workspace, observer, observed) or []
     request = CompletionRequest(
@@ -332,7 +349,7 @@ async def _update_card(
                 seconds=elapsed[0],
                 error=f"{type(exc).__name__}: {exc}",
             )
-            return
+            return None
     await record_call(
         rt.db,
         component,
@@ -342,8 +359,5 @@ async def _update_card(
         messages=0,
         seconds=elapsed[0],
     )
-    if result.value.card:
-        card = cards.clean_card(result.value.card)
-        if card:
-            async with rt.db.transaction() as conn:
-                await cards.set_card(conn, workspace, observer, observed, card)
+    card = cards.clean_card(result.value.card or [])
+    return card if card and card != old else None
