@@ -6,8 +6,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
+from src import health, logs, metrics
 from src.auth.router import router as keys_router
 from src.common import tokens
 from src.config import Settings, get_settings
@@ -18,12 +19,13 @@ from src.deriver.status import derivation_state
 from src.dialectic.router import router as dialectic_router
 from src.embeddings.registry import embedder_for
 from src.embeddings.schema import check_dimensions
-from src.errors import ConfigurationMissing, install_handlers
+from src.errors import ConfigurationMissing, NotFoundError, install_handlers
 from src.llm.usage import component_client
 from src.messages.router import router as messages_router
 from src.observations.router import router as observations_router
 from src.peers.router import router as peers_router
 from src.sessions.router import router as sessions_router
+from src.webhooks.router import router as webhooks_router
 from src.workspaces.router import router as workspaces_router
 
 logger = logging.getLogger(__name__)
@@ -84,6 +86,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_handlers(app)
+    recorder = metrics.configure(settings)
+    if recorder is not None:
+        app.add_middleware(metrics.RequestMetricsMiddleware, metrics=recorder)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def get_metrics(request: Request) -> Response:
+        """Prometheus exposition (METRICS_ENABLED); 404 "Metrics are disabled" otherwise."""
+        if recorder is None:
+            raise NotFoundError("Metrics are disabled")
+        body, content_type = await metrics.exposition(recorder, request.app.state.db)
+        return Response(body, media_type=content_type)
+
     for router in (
         workspaces_router,
         peers_router,
@@ -93,15 +107,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         deriver_router,
         dialectic_router,
         keys_router,
+        webhooks_router,
+        health.router,
     ):
         app.include_router(router)
     return app
 
 
-def create_app_from_env() -> FastAPI:
-    """Uvicorn factory: settings (and DB_CONNECTION_URI) come from the environment."""
-    from src import logs
-
+def create_app_from_env() -> logs.RequestIdMiddleware:
+    """Uvicorn factory: settings (and DB_CONNECTION_URI) come from the environment. Request ids
+    wrap the whole application, outside even Starlette's last-resort error handler, so that an
+    unhandled error's log line and its 500 carry the id too."""
     settings = get_settings()
     logs.configure(settings, "api")
-    return create_app(settings)
+    return logs.RequestIdMiddleware(create_app(settings))

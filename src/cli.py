@@ -62,7 +62,7 @@ def cmd_api(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.app.API_HOST
     port = args.port or settings.app.API_PORT
     workers = args.workers or settings.app.API_WORKERS
-    with database(settings) as url:
+    with database(settings) as url, _metrics_across_workers(settings, workers):
         _use_url(url)
         uvicorn.run(
             "src.app:create_app_from_env",
@@ -75,6 +75,31 @@ def cmd_api(settings: Settings, args: argparse.Namespace) -> int:
             timeout_graceful_shutdown=10,
         )
     return 0
+
+
+@contextmanager
+def _metrics_across_workers(settings: Settings, workers: int) -> Iterator[None]:
+    """Several API workers write their metrics to a shared directory, so that a scrape of any
+    one of them reports the sum (prometheus_client's multiprocess mode)."""
+    if not settings.metrics.ENABLED or workers < 2:
+        yield
+        return
+    import shutil
+    import tempfile
+
+    from src.metrics import MULTIPROC_ENV
+
+    if os.environ.get(MULTIPROC_ENV):  # the operator's own directory
+        yield
+        return
+
+    directory = tempfile.mkdtemp(prefix="honcho-metrics-")
+    os.environ[MULTIPROC_ENV] = directory
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def cmd_deriver(settings: Settings, _: argparse.Namespace) -> int:

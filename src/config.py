@@ -112,6 +112,14 @@ class AppSettings(_Section):
     API_WORKERS: int = Field(default=1, ge=1, le=64)
 
 
+def psycopg_url(url: str) -> str:
+    """Hosting providers hand out `postgres://` URLs; we always talk through psycopg 3."""
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url.removeprefix(scheme)
+    return url
+
+
 class DBSettings(_Section):
     toml_table: ClassVar[str] = "db"
     model_config = SettingsConfigDict(env_prefix="DB_", extra="ignore", case_sensitive=False)
@@ -134,11 +142,7 @@ class DBSettings(_Section):
     @field_validator("CONNECTION_URI")
     @classmethod
     def _psycopg_driver(cls, value: str | None) -> str | None:
-        """Hosting providers hand out `postgres://` URLs; we always talk through psycopg 3."""
-        for scheme in ("postgres://", "postgresql://"):
-            if value is not None and value.startswith(scheme):
-                return "postgresql+psycopg://" + value.removeprefix(scheme)
-        return value
+        return None if value is None else psycopg_url(value)
 
 
 class AuthSettings(_Section):

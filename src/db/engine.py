@@ -32,6 +32,8 @@ def build_engine(url: str, db: DBSettings) -> AsyncEngine:
         pool_pre_ping=db.POOL_PRE_PING,
         pool_use_lifo=True,
         echo=db.SQL_DEBUG,
+        # Statement parameters hold message text: never in error logs (SQL_DEBUG shows them).
+        hide_parameters=not db.SQL_DEBUG,
         json_serializer=_dumps,
         connect_args={"options": options, "application_name": "honcho"},
     )

@@ -159,6 +159,20 @@ messages = Table(
     ),
 )
 
+# Where a workspace's events are POSTed (spec §6.7). At most WEBHOOK_MAX_WORKSPACE_LIMIT each.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Text, nullable=False),
+    Column("workspace_name", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    _now(),
+    PrimaryKeyConstraint("id"),
+    UniqueConstraint("workspace_name", "url"),
+    ForeignKeyConstraint(["workspace_name"], ["workspaces.name"], ondelete="CASCADE"),
+    CheckConstraint("length(url) <= 2048", name="url_length"),
+)
+
 # -- derived memory --------------------------------------------------------------------------
 
 honcho_meta = Table(
@@ -171,12 +185,14 @@ honcho_meta = Table(
 
 # One row per message (or summary trigger) awaiting derivation. Enqueued in the transaction that
 # writes the message; `observers`/`witnesses` freeze who was in the session at that moment.
+# Webhook deliveries are rows too (one per event and endpoint, no session): they share the
+# retries, backoff, job re-creation and retention, and go with their endpoint when it is deleted.
 deriver_queue = Table(
     "deriver_queue",
     metadata,
     Column("id", BigInteger, Identity(always=False), nullable=False),
     Column("workspace_name", Text, nullable=False),
-    Column("session_name", Text, nullable=False),
+    Column("session_name", Text, nullable=True),
     Column("work_unit_key", Text, nullable=False),
     Column("task_type", Text, nullable=False),
     Column("message_id", BigInteger, nullable=True),
@@ -193,6 +209,7 @@ deriver_queue = Table(
     Column("next_attempt_at", DateTime(timezone=True), nullable=True),
     _now(),
     Column("processed_at", DateTime(timezone=True), nullable=True),
+    Column("endpoint_id", Text, nullable=True),
     PrimaryKeyConstraint("id"),
     ForeignKeyConstraint(
         ["workspace_name", "session_name"],
@@ -200,8 +217,16 @@ deriver_queue = Table(
         ondelete="CASCADE",
     ),
     ForeignKeyConstraint(["message_id"], ["messages.id"], ondelete="CASCADE"),
+    ForeignKeyConstraint(["endpoint_id"], ["webhook_endpoints.id"], ondelete="CASCADE"),
     CheckConstraint("status IN ('pending', 'done', 'failed')", name="status"),
-    CheckConstraint("task_type IN ('representation', 'summary', 'embed')", name="task_type"),
+    CheckConstraint(
+        "task_type IN ('representation', 'summary', 'embed', 'webhook')", name="task_type"
+    ),
+    CheckConstraint(
+        "(task_type = 'webhook') = (endpoint_id IS NOT NULL) "
+        "AND (task_type = 'webhook' OR session_name IS NOT NULL)",
+        name="webhook_shape",
+    ),
     Index(
         "ix_deriver_queue_pending",
         "work_unit_key",
@@ -210,6 +235,11 @@ deriver_queue = Table(
     ),
     Index(None, "workspace_name", "status"),
     Index(None, "message_id"),
+    Index(
+        "ix_deriver_queue_endpoint_id",
+        "endpoint_id",
+        postgresql_where=text("endpoint_id IS NOT NULL"),
+    ),
 )
 
 # Observations: what `observer` knows about `observed`. observer == observed is the global view.

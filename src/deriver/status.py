@@ -3,7 +3,9 @@
 Counts are of queue items (one per message and view set, or per summary trigger). `pending`
 items wait for a worker, `in_progress` ones belong to a unit a worker is processing now,
 `completed` are done, `failed` gave up after DERIVER_MAX_ATTEMPTS (their errors are listed).
-The SDK's `poll_deriver_status` waits for pending + in_progress to reach 0.
+The SDK's `poll_deriver_status` waits for pending + in_progress to reach 0. Webhook deliveries
+are not derivation and are not counted (a dead endpoint must not hold up that poll), but those
+that failed for good are listed in `recent_failures` (task_type `webhook`, no session).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ _COUNTS = text(
     FROM deriver_queue q
     LEFT JOIN (SELECT DISTINCT lock FROM procrastinate_jobs WHERE status = 'doing') d
            ON d.lock = q.work_unit_key
-    WHERE q.workspace_name = :workspace
+    WHERE q.workspace_name = :workspace AND q.task_type <> 'webhook'
       AND (CAST(:session AS text) IS NULL OR q.session_name = :session)
       AND (CAST(:sender AS text) IS NULL OR q.sender = :sender)
       AND (CAST(:observer AS text) IS NULL OR :observer = ANY(q.observers))
@@ -92,7 +94,7 @@ class SessionCounts(UnitCounts):
 
 
 class FailedItem(BaseModel):
-    session_id: str
+    session_id: str | None  # None: a webhook delivery
     task_type: str
     error: str | None
     attempts: int

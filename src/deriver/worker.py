@@ -13,16 +13,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 
 from procrastinate import App, PsycopgConnector
 from sqlalchemy import RowMapping, make_url
 
+from src import logs, metrics, metrics_server
 from src.app import check_schema, database_url
 from src.config import Settings
 from src.db.engine import Database, build_engine
 from src.deriver import embed, jobs, queue, representation, summary
 from src.deriver.runtime import Runtime
 from src.embeddings.schema import check_dimensions
+from src.errors import ConfigurationMissing
+from src.webhooks import delivery, events
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +37,9 @@ SHUTDOWN_GRACE_SECONDS = 30.0
 
 async def process_unit(rt: Runtime, key: str) -> None:
     kind, workspace, session = jobs.parse_unit_key(key)
+    if kind == "webhook":  # `session` is the endpoint id
+        await delivery.process_unit(rt, key)
+        return
     async with rt.db.transaction() as conn:
         rows = await queue.pending(conn, key, PENDING_LOOKAHEAD)
     budget = (
@@ -49,6 +56,7 @@ async def process_unit(rt: Runtime, key: str) -> None:
         return
     if kind == "summary":
         chosen = chosen[:1]
+    started = time.monotonic()
     try:
         if kind == "representation":
             await representation.run_batch(rt, workspace, session, chosen)
@@ -59,15 +67,20 @@ async def process_unit(rt: Runtime, key: str) -> None:
     except asyncio.CancelledError:
         raise  # shutdown: the items stay pending and are picked up again
     except Exception as exc:
+        metrics.task_done(kind, time.monotonic() - started, ok=False)
         await _record_failure(rt, key, chosen, exc)
         failed = True
     else:
+        metrics.task_done(kind, time.monotonic() - started, ok=True)
         failed = False
     if failed or len(rows) > len(chosen):
         # More work for this unit: a fresh job (unless one already waits, e.g. the backoff
         # retry), so a SIGTERM never waits on more than one batch and sessions share workers.
         async with rt.db.transaction() as conn:
             await jobs.defer(conn, key)
+    if len(rows) == len(chosen) and kind in ("representation", "summary"):
+        # `queue.empty` webhooks, when nothing of this unit is pending any more.
+        await events.unit_drained(rt.db, key, kind, workspace, session)
 
 
 async def _record_failure(rt: Runtime, key: str, chosen: list[RowMapping], exc: Exception) -> None:
@@ -150,7 +163,8 @@ def build_app(url: str, settings: Settings, rt: Runtime) -> App:
 
     @app.task(name=jobs.TASK, queue=jobs.QUEUE)
     async def derive(key: str) -> None:
-        await process_unit(rt, key)
+        with logs.bind(work_unit=key):
+            await process_unit(rt, key)
 
     return app
 
@@ -167,6 +181,7 @@ async def run(settings: Settings) -> None:
             "LLM_OPENAI_API_KEY, LLM_ANTHROPIC_API_KEY, LLM_GEMINI_API_KEY or "
             "LLM_OPENAI_COMPATIBLE_BASE_URL to derive representations and summaries"
         )
+    exporter = await _start_exporter(settings, db)
     logger.info(
         "deriver started with %d worker slot(s): %s", settings.deriver.WORKERS, rt.describe()
     )
@@ -191,6 +206,22 @@ async def run(settings: Settings) -> None:
             finally:
                 maintenance.cancel()
     finally:
+        if exporter is not None:
+            exporter.close()
         await rt.aclose()
         await db.dispose()
         logger.info("deriver stopped")
+
+
+async def _start_exporter(settings: Settings, db: Database) -> asyncio.Server | None:
+    """The deriver's /metrics, /health and /ready, when METRICS_ENABLED."""
+    recorder = metrics.configure(settings)
+    if recorder is None:
+        return None
+    try:
+        return await metrics_server.start(settings, db, recorder)
+    except OSError as exc:
+        raise ConfigurationMissing(
+            f"cannot serve deriver metrics on {settings.metrics.DERIVER_HOST}:"
+            f"{settings.metrics.DERIVER_PORT} ({exc}); set METRICS_DERIVER_PORT to a free port"
+        ) from exc

@@ -133,13 +133,14 @@ class LLMClient:
         try:
             value = parse_output(completion.text, output_type)
         except ParseFailure as first:
+            # The answer can quote message text: only its shape is logged above DEBUG.
             logger.warning(
-                "%s output for %s did not validate (%s); asking once more. It began: %r",
+                "%s output for %s did not validate (%s); asking once more",
                 self.provider.name,
                 name,
-                first,
-                completion.text[:200],
+                type(first).__name__,
             )
+            logger.debug("the %s answer began: %r", name, completion.text[:200])
             repair = replace(
                 request,
                 messages=[

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert
 
+from src import metrics
 from src.config import ComponentLLM, Settings
 from src.db.engine import Database
 from src.db.tables import llm_calls
@@ -54,6 +55,15 @@ async def record_call(
     error: str | None = None,
 ) -> None:
     """One row per LLM call (or per call with its retries), in its own short transaction."""
+    metrics.llm_call(
+        component.name,
+        component.llm.provider,
+        component.llm.model,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        seconds=seconds,
+        ok=error is None,
+    )
     try:
         async with db.transaction() as conn:
             await conn.execute(

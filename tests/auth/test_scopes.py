@@ -38,6 +38,7 @@ class World:
     other_peer: str  # also in `workspace`
     other_session: str  # also in `workspace`
     observation: str = ""
+    endpoint: str = ""
 
 
 class Scope(Enum):
@@ -57,6 +58,7 @@ class Fresh(Enum):
     WORKSPACE = "workspace"
     SESSION = "session"
     OBSERVATION = "observation"
+    WEBHOOK = "webhook"  # in a fresh workspace: refused deletions would pile up to the limit
 
 
 def _no_body(_: World) -> Kwargs:
@@ -85,6 +87,7 @@ class Route:
             session_id=world.session,
             message_id=world.message,
             observation_id=world.observation,
+            endpoint_id=world.endpoint,
         )
 
 
@@ -94,6 +97,9 @@ S = W + "/sessions/{session_id}"
 M = S + "/messages"
 
 # tests.conftest.JWT_SECRET is shorter than the 32 bytes PyJWT recommends for HS256.
+
+# A public name (the server refuses private targets); nothing is delivered: no deriver has a secret.
+WEBHOOK_URL = "https://hooks.example.com/honcho"
 
 ROUTES: list[Route] = [
     # Workspaces
@@ -203,6 +209,11 @@ ROUTES: list[Route] = [
     Route("POST", P + "/chat", Scope.PEER, lambda w: {"json": {"query": "hi"}}, admin_status=503),
     # Deriver (narrower keys may read their own slice: see test_deriver_status_scoped_keys)
     Route("GET", W + "/deriver/status", Scope.WORKSPACE),
+    # Webhooks
+    Route("POST", W + "/webhooks", Scope.WORKSPACE, lambda w: {"json": {"url": WEBHOOK_URL}}),
+    Route("GET", W + "/webhooks", Scope.WORKSPACE),
+    Route("GET", W + "/webhooks/test", Scope.WORKSPACE),
+    Route("DELETE", W + "/webhooks/{endpoint_id}", Scope.WORKSPACE, fresh=Fresh.WEBHOOK),
 ]
 
 # Claims (keyword arguments of `encode`) of each kind of valid token, relative to the world.
@@ -348,6 +359,17 @@ def _world_for(route: Route, world: World, http: httpx.Client) -> World:
             )
         )
         return replace(world, observation=created.json()[0]["id"])
+    if route.fresh is Fresh.WEBHOOK:
+        fresh = replace(world, workspace=unique("ws-hook"))
+        _ok(http.post("/v2/workspaces", json={"id": fresh.workspace}, headers=_admin()))
+        created = _ok(
+            http.post(
+                W.format(workspace_id=fresh.workspace) + "/webhooks",
+                json={"url": WEBHOOK_URL},
+                headers=_admin(),
+            )
+        )
+        return replace(fresh, endpoint=created.json()["id"])
     return world
 
 
