@@ -29,8 +29,8 @@ from src.deriver.prompts import (
     representation_prompt,
 )
 from src.deriver.runtime import Runtime
-from src.llm.base import ChatMessage, CompletionRequest, Usage
-from src.llm.usage import ComponentClient, record_call, timed
+from src.llm.base import ChatMessage, CompletionRequest
+from src.llm.usage import ComponentClient, tracked_call
 from src.observations import repository as documents
 from src.observations.repository import NewDocument
 from src.peers import cards
@@ -204,29 +204,14 @@ async def run_batch(rt: Runtime, workspace: str, session: str, rows: list[RowMap
         temperature=0.0,
         schema_name="extraction",
     )
-    async with timed() as elapsed:
-        try:
-            result = await component.client.complete_structured(request, Extraction)
-        except Exception as exc:
-            await record_call(
-                rt.db,
-                component,
-                workspace=workspace,
-                session=session,
-                usage=getattr(exc, "usage", None) or Usage(),
-                messages=len(batch),
-                seconds=elapsed[0],
-                error=f"{type(exc).__name__}: {exc}",
-            )
-            raise
-    await record_call(
+    result = await tracked_call(
         rt.db,
         component,
+        lambda: component.client.complete_structured(request, Extraction),
+        lambda r: r.usage,
         workspace=workspace,
         session=session,
-        usage=result.usage,
         messages=len(batch),
-        seconds=elapsed[0],
     )
     attribution = attribute(workspace, session, batch, result.value.facts)
     docs = attribution.documents
@@ -334,30 +319,17 @@ async def _revise_card(
         temperature=0.0,
         schema_name="peer_card",
     )
-    async with timed() as elapsed:
-        try:
-            result = await component.client.complete_structured(request, CardUpdate)
-        except Exception as exc:
-            logger.error("peer card update for %s->%s failed: %s", observer, observed, exc)
-            await record_call(
-                rt.db,
-                component,
-                workspace=workspace,
-                session=session,
-                usage=getattr(exc, "usage", None) or Usage(),
-                messages=0,
-                seconds=elapsed[0],
-                error=f"{type(exc).__name__}: {exc}",
-            )
-            return None
-    await record_call(
-        rt.db,
-        component,
-        workspace=workspace,
-        session=session,
-        usage=result.usage,
-        messages=0,
-        seconds=elapsed[0],
-    )
+    try:
+        result = await tracked_call(
+            rt.db,
+            component,
+            lambda: component.client.complete_structured(request, CardUpdate),
+            lambda r: r.usage,
+            workspace=workspace,
+            session=session,
+        )
+    except Exception as exc:
+        logger.error("peer card update for %s->%s failed: %s", observer, observed, exc)
+        return None
     card = cards.clean_card(result.value.card or [])
     return card if card and card != old else None

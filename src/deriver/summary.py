@@ -8,6 +8,7 @@ after its boundary. The boundary is stored exactly: `message_id`/`message_seq` a
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from sqlalchemy import RowMapping, text
 from sqlalchemy.dialects.postgresql import insert
@@ -19,8 +20,8 @@ from src.deriver import queue
 from src.deriver.prompts import LONG_EXTRA, SUMMARY_SYSTEM, summary_prompt
 from src.deriver.representation import NoLLMConfigured
 from src.deriver.runtime import Runtime
-from src.llm.base import ChatMessage, CompletionRequest, Usage
-from src.llm.usage import record_call, timed
+from src.llm.base import ChatMessage, CompletionRequest
+from src.llm.usage import tracked_call
 
 logger = logging.getLogger(__name__)
 
@@ -79,29 +80,14 @@ async def run_item(rt: Runtime, workspace: str, session: str, row: RowMapping) -
             max_tokens=limit,
             temperature=0.0,
         )
-        async with timed() as elapsed:
-            try:
-                completion = await component.client.complete(request)
-            except Exception as exc:
-                await record_call(
-                    rt.db,
-                    component,
-                    workspace=workspace,
-                    session=session,
-                    usage=Usage(),
-                    messages=len(messages),
-                    seconds=elapsed[0],
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-                raise
-        await record_call(
+        completion = await tracked_call(
             rt.db,
             component,
+            partial(component.client.complete, request),
+            lambda c: c.usage,
             workspace=workspace,
             session=session,
-            usage=completion.usage,
             messages=len(messages),
-            seconds=elapsed[0],
         )
         content = completion.text.strip()
         if not content:

@@ -27,7 +27,7 @@ from src.db.tables import messages
 from src.embeddings.base import Embedder
 from src.errors import UnavailableError, UpstreamError
 from src.llm.base import ChatMessage, CompletionRequest, Usage
-from src.llm.usage import ComponentClient, record_call, timed
+from src.llm.usage import ComponentClient, record_call, timed, tracked_call
 from src.observations.representation import working_representation
 from src.peers import cards
 from src.peers import repository as peers_repo
@@ -161,31 +161,18 @@ async def prepare(
 async def answer(
     db: Database, component: ComponentClient, workspace: str, prepared: Prepared
 ) -> DialecticResponse:
-    async with timed() as elapsed:
-        try:
-            completion = await component.client.complete(prepared.request)
-        except Exception as exc:
-            await record_call(
-                db,
-                component,
-                workspace=workspace,
-                session=prepared.session,
-                usage=Usage(),
-                messages=0,
-                seconds=elapsed[0],
-                error=f"{type(exc).__name__}: {exc}",
-            )
-            logger.error("dialectic call failed: %s", exc)
-            raise UpstreamError(f"The dialectic model failed: {exc}") from exc
-    await record_call(
-        db,
-        component,
-        workspace=workspace,
-        session=prepared.session,
-        usage=completion.usage,
-        messages=0,
-        seconds=elapsed[0],
-    )
+    try:
+        completion = await tracked_call(
+            db,
+            component,
+            lambda: component.client.complete(prepared.request),
+            lambda c: c.usage,
+            workspace=workspace,
+            session=prepared.session,
+        )
+    except Exception as exc:
+        logger.error("dialectic call failed: %s", exc)
+        raise UpstreamError(f"The dialectic model failed: {exc}") from exc
     return DialecticResponse(content=completion.text.strip() or None)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import insert
 
@@ -83,3 +84,44 @@ async def record_call(
             )
     except Exception:  # usage accounting must never fail the work it describes
         logger.exception("could not record LLM usage for %s", component.name)
+
+
+R = TypeVar("R")
+
+
+async def tracked_call(
+    db: Database,
+    component: ComponentClient,
+    call: Callable[[], Awaitable[R]],
+    usage_of: Callable[[R], Usage],
+    *,
+    workspace: str | None,
+    session: str | None,
+    messages: int = 0,
+) -> R:
+    """Run one LLM call (with its retries) and record it, failed or not, then return or raise."""
+    async with timed() as elapsed:
+        try:
+            result = await call()
+        except Exception as exc:
+            await record_call(
+                db,
+                component,
+                workspace=workspace,
+                session=session,
+                usage=getattr(exc, "usage", None) or Usage(),
+                messages=messages,
+                seconds=elapsed[0],
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            raise
+    await record_call(
+        db,
+        component,
+        workspace=workspace,
+        session=session,
+        usage=usage_of(result),
+        messages=messages,
+        seconds=elapsed[0],
+    )
+    return result
