@@ -60,7 +60,8 @@ def test_sdk_suite_passes_against_live_servers(
     output = done.stdout + done.stderr
     log = sdk_chat_api.log()
     assert done.returncode == 0, f"SDK suite failed:\n{output}\n--- chat API log:\n{log}"
-    summary = output.strip().splitlines()[-1]
+    # pytest's closing line is the last of stdout (uv may print to stderr, e.g. a first install).
+    summary = done.stdout.strip().splitlines()[-1]
     print(f"SDK suite: {summary}")  # shown by `pytest -rP`
     assert re.search(r"\d+ passed", summary), output
     skipped = [line for line in output.splitlines() if line.startswith("SKIPPED")]
