@@ -1,9 +1,12 @@
-"""`./run bench [--quick] [--only storage|deriver] [--api-workers N] [--base-url URL] [--json PATH]`
+"""`./run bench [--quick] [--only storage|deriver|context|search] [--scale large] [--api-workers N]
+[--base-url URL] [--json PATH]`
 
-Two parts, each on its own embedded PostgreSQL in a temporary directory (removed afterwards):
+Four parts, each on its own embedded PostgreSQL in a temporary directory (removed afterwards):
   storage  a `honcho api` process on a free loopback port, driven over HTTP
   deriver  the fake LLM vendor (scripted answers, at once) in its own process, an API configured
            with it, and 1 then 2 `honcho deriver` processes, then 1 process with 4 workers
+  context  get_context latency on sessions of 1k, 10k, 100k messages (seeded with SQL)
+  search   workspace search latency at 100k messages (1M with --scale large), full-text and hybrid
 --base-url measures the storage part of an already running server (auth disabled) instead.
 Exits 1 if anything failed: a request, a queue item, an LLM call.
 """
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench import context_search
 from bench.config import (
     DERIVER_FULL,
     DERIVER_PRESETS,
@@ -32,7 +36,7 @@ from bench.report import format_report, write_json
 from bench.runner import run_storage_benchmark
 
 _SHARED_TIKTOKEN = Path(__file__).resolve().parents[2] / "shared" / "tiktoken"
-PARTS = ("storage", "deriver")
+PARTS = ("storage", "deriver", *context_search.PARTS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         "messages, a 6 s trickle)",
     )
     parser.add_argument(
-        "--only", choices=PARTS, default=None, help="run one part only (default: both)"
+        "--only", choices=PARTS, default=None, help="run one part only (default: all)"
     )
     parser.add_argument(
         "--preset", choices=sorted(PRESETS), default=None, help=argparse.SUPPRESS
@@ -71,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="URL",
         help="run the deriver part on this migrated database (DB_CONNECTION_URI form) instead "
-        "of an embedded one",
+        "of an embedded one (context, search: a scratch database, filled and re-indexed)",
     )
     parser.add_argument(
         "--json",
@@ -80,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="also write the results as JSON to PATH ({'storage': ..., 'deriver': ...})",
     )
+    context_search.add_arguments(parser)
     return parser
 
 
@@ -144,17 +149,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.api_workers < 1:
         print("bench: --api-workers must be at least 1", file=sys.stderr)
         return 2
-    if args.base_url and args.only == "deriver":
+    if args.base_url and args.only not in (None, "storage"):
         print("bench: --base-url measures the storage part only", file=sys.stderr)
         return 2
     _tiktoken_cache()
-    results: dict[str, Any] = {"storage": None, "deriver": None}
+    results: dict[str, Any] = dict.fromkeys(PARTS)
     errors = 0
     for part in _parts(args):
         if part == "storage":
             results["storage"] = run_storage(args)
             print(format_report(results["storage"]), flush=True)
             errors += results["storage"]["errors"]
+        elif part in context_search.PARTS:
+            results[part] = context_search.run_part(part, args)
+            print(context_search.format_part(part, results[part]), flush=True)
+            errors += results[part]["errors"]
         else:
             from bench.deriver_report import format_deriver_report
 

@@ -21,7 +21,10 @@ def build_engine(url: str, db: DBSettings) -> AsyncEngine:
         f"-c search_path={db.SCHEMA},public "
         f"-c lock_timeout={db.LOCK_TIMEOUT_MS} "
         f"-c statement_timeout={db.STATEMENT_TIMEOUT_MS} "
-        "-c idle_in_transaction_session_timeout=60000"
+        "-c idle_in_transaction_session_timeout=60000 "
+        # Prepared statements get a plan per execution: a generic plan chosen for the average
+        # session is badly wrong for the skewed ones (one huge session among small ones).
+        "-c plan_cache_mode=force_custom_plan"
     )
     return create_async_engine(
         url,

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     DateTime,
     ForeignKeyConstraint,
     Identity,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -135,6 +136,13 @@ messages = Table(
     Column("token_count", Integer, nullable=False, server_default=text("0")),
     Column("seq_in_session", BigInteger, nullable=False),
     _now(),
+    # Parsed once at write time, so search ranks without re-parsing every matching message.
+    Column(
+        "content_tsv",
+        TSVECTOR,
+        Computed("to_tsvector('english'::regconfig, content)", persisted=True),
+        nullable=True,
+    ),
     PrimaryKeyConstraint("id"),
     UniqueConstraint("public_id"),
     UniqueConstraint("workspace_name", "session_name", "seq_in_session"),
@@ -149,14 +157,17 @@ messages = Table(
         ondelete="CASCADE",
     ),
     CheckConstraint("length(content) <= 65535", name="content_length"),
-    Index(None, "workspace_name", "session_name", "id"),
+    # Covering: session context walks it newest-first reading only ids and token counts.
+    Index(
+        "ix_messages_session_tokens",
+        "workspace_name",
+        "session_name",
+        "id",
+        postgresql_include=["token_count"],
+    ),
     Index(None, "workspace_name", "peer_name", "id"),
     Index(None, "workspace_name", "created_at"),
-    Index(
-        "ix_messages_content_fts",
-        text("to_tsvector('english', content)"),
-        postgresql_using="gin",
-    ),
+    Index("ix_messages_content_tsv", "content_tsv", postgresql_using="gin"),
 )
 
 # Where a workspace's events are POSTed (spec §6.7). At most WEBHOOK_MAX_WORKSPACE_LIMIT each.

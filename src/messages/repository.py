@@ -28,6 +28,21 @@ FILTERS = FilterSpec(
 )
 
 
+# What the API returns of a message (not the internal metadata nor the parsed text).
+PUBLIC_COLUMNS = (
+    t.c.id,
+    t.c.public_id,
+    t.c.workspace_name,
+    t.c.session_name,
+    t.c.peer_name,
+    t.c.content,
+    t.c.metadata,
+    t.c.token_count,
+    t.c.seq_in_session,
+    t.c.created_at,
+)
+
+
 @dataclass(frozen=True)
 class NewMessage:
     peer: str
@@ -93,7 +108,9 @@ def _in_session(workspace: str, session: str) -> ColumnElement[bool]:
 async def get(
     conn: AsyncConnection, workspace: str, session: str, public_id: str
 ) -> RowMapping | None:
-    stmt = select(t).where(_in_session(workspace, session), t.c.public_id == public_id)
+    stmt = select(*PUBLIC_COLUMNS).where(
+        _in_session(workspace, session), t.c.public_id == public_id
+    )
     return (await conn.execute(stmt)).mappings().one_or_none()
 
 
@@ -104,7 +121,7 @@ async def update_metadata(
         update(t)
         .where(_in_session(workspace, session), t.c.public_id == public_id)
         .values(metadata=metadata)
-        .returning(*t.c)
+        .returning(*PUBLIC_COLUMNS)
     )
     return (await conn.execute(stmt)).mappings().one_or_none()
 
@@ -121,6 +138,10 @@ async def list_page(
     total = (await conn.execute(select(func.count()).select_from(t).where(scope))).scalar_one()
     order = t.c.id.desc() if reverse else t.c.id.asc()
     rows = await conn.execute(
-        select(t).where(scope).order_by(order).offset(params.offset).limit(params.size)
+        select(*PUBLIC_COLUMNS)
+        .where(scope)
+        .order_by(order)
+        .offset(params.offset)
+        .limit(params.size)
     )
     return list(rows.mappings()), total

@@ -21,9 +21,10 @@ from sqlalchemy.types import Text
 from src.db.tables import message_embeddings as me
 from src.db.tables import messages as m
 from src.db.tables import session_peers as sp
+from src.messages.repository import PUBLIC_COLUMNS
 from src.observations.repository import vector_literal
 
-_DOCUMENT = func.to_tsvector("english", m.c.content)
+CANDIDATES = 1000
 
 
 def perspective(peer: str) -> ColumnElement[bool]:
@@ -55,22 +56,27 @@ async def has_words(conn: AsyncConnection, query: str) -> bool:
 async def fulltext(
     conn: AsyncConnection, where: ColumnElement[bool], query: str, limit: int
 ) -> list[int]:
-    """Messages containing all the query's words first, then any of them, by rank."""
-    found: list[int] = []
-    for tsquery in (_all_words(query), _any_word(query)):
-        rank = func.ts_rank_cd(_DOCUMENT, tsquery)
-        stmt = (
-            select(m.c.id)
-            .where(where, _DOCUMENT.op("@@")(tsquery))
-            .order_by(rank.desc(), m.c.id.desc())
-            .limit(limit)
+    """Messages matching the query's words: those with all of them first, then by rank, among
+    the newest CANDIDATES matches (ranking every match of a frequent word would cost time in
+    proportion to the workspace; recent matches are what a conversation memory wants)."""
+    any_word, all_words = _any_word(query), _all_words(query)
+    candidates = (
+        select(m.c.id, m.c.content_tsv)
+        .where(where, m.c.content_tsv.op("@@")(any_word))
+        .order_by(m.c.id.desc())
+        .limit(CANDIDATES)
+        .cte("candidates")
+    )
+    stmt = (
+        select(candidates.c.id)
+        .order_by(
+            candidates.c.content_tsv.op("@@")(all_words).desc(),
+            func.ts_rank_cd(candidates.c.content_tsv, any_word).desc(),
+            candidates.c.id.desc(),
         )
-        if found:
-            stmt = stmt.where(m.c.id.not_in(found))
-        found += list((await conn.execute(stmt)).scalars())
-        if len(found) >= limit:
-            break
-    return found[:limit]
+        .limit(limit)
+    )
+    return list((await conn.execute(stmt)).scalars())
 
 
 async def substring(
@@ -113,7 +119,8 @@ async def nearest(
 
 
 async def by_ids(conn: AsyncConnection, ids: list[int]) -> list[RowMapping]:
-    rows = (await conn.execute(select(m).where(m.c.id.in_(ids)))).mappings().all()
+    stmt = select(*PUBLIC_COLUMNS).where(m.c.id.in_(ids))
+    rows = (await conn.execute(stmt)).mappings().all()
     position = {i: n for n, i in enumerate(ids)}
     return sorted(rows, key=lambda r: position[r["id"]])
 

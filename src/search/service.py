@@ -70,8 +70,10 @@ async def search(
     async with db.transaction() as conn:
         if await repo.has_words(conn, query):
             by_words = await repo.fulltext(conn, where, query, limit * 2)
-        else:
+        elif vector is None:  # only stop words or punctuation, and no meaning to search by
             by_words = await repo.substring(conn, where, query, limit * 2)
+        else:
+            by_words = []
         by_meaning = await repo.nearest(conn, where, vector, limit * 2) if vector else []
         ids = fuse(by_words, by_meaning)[:limit]
         rows = await repo.by_ids(conn, ids)

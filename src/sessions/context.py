@@ -20,12 +20,13 @@ from src.db.tables import messages as m
 from src.db.tables import session_summaries as ss
 from src.embeddings.base import Embedder
 from src.errors import ValidationError
+from src.messages.repository import PUBLIC_COLUMNS
 from src.messages.schemas import Message
 from src.observations.representation import Representation, working_representation
 from src.peers import cards
 from src.peers.representation import query_vector
 
-FIRST_PAGE = 64
+FIRST_PAGE = 128
 SUMMARY_SHARE = 0.4
 SUMMARY_TYPES = {"short": "honcho_chat_summary_short", "long": "honcho_chat_summary_long"}
 
@@ -92,39 +93,41 @@ async def recent_within(
     window: tuple[datetime, datetime | None] | None = None,
 ) -> list[RowMapping]:
     """The newest messages (after `after_id`, inside a membership `window` when given) whose
-    token counts sum to at most `budget`, oldest first. Stops at the first that does not fit."""
-    chosen: list[RowMapping] = []
-    used = 0
+    token counts sum to at most `budget`, oldest first. Stops at the first that does not fit.
+
+    Two steps: ids and token counts newest-first from the covering index (an index-only scan,
+    in growing pages) to find where the budget runs out, then the rows of exactly that range."""
+    base = and_(m.c.workspace_name == workspace, m.c.session_name == session)
+    if after_id is not None:
+        base = and_(base, m.c.id > after_id)
+    if window is not None:
+        joined, left = window
+        base = and_(base, m.c.created_at >= joined)
+        if left is not None:
+            base = and_(base, m.c.created_at <= left)
+    used, oldest, newest = 0, None, None
     before: int | None = None
     page = FIRST_PAGE
     while budget > 0:
-        cond = and_(m.c.workspace_name == workspace, m.c.session_name == session)
-        if after_id is not None:
-            cond = and_(cond, m.c.id > after_id)
-        if before is not None:
-            cond = and_(cond, m.c.id < before)
-        if window is not None:
-            joined, left = window
-            cond = and_(cond, m.c.created_at >= joined)
-            if left is not None:
-                cond = and_(cond, m.c.created_at <= left)
-        rows = (
-            (await conn.execute(select(m).where(cond).order_by(m.c.id.desc()).limit(page)))
-            .mappings()
-            .all()
-        )
-        for row in rows:
-            if used + row["token_count"] > budget:
-                chosen.reverse()
-                return chosen
-            used += row["token_count"]
-            chosen.append(row)
-        if len(rows) < page:
+        cond = base if before is None else and_(base, m.c.id < before)
+        stmt = select(m.c.id, m.c.token_count).where(cond).order_by(m.c.id.desc()).limit(page)
+        rows = (await conn.execute(stmt)).all()
+        full = False
+        for message_id, tokens in rows:
+            if used + tokens > budget:
+                full = True
+                break
+            used += tokens
+            oldest = message_id
+            newest = newest or message_id
+        if full or len(rows) < page:
             break
-        before = rows[-1]["id"]
+        before = rows[-1][0]
         page = min(page * 4, 4096)
-    chosen.reverse()
-    return chosen
+    if oldest is None or newest is None:
+        return []
+    stmt = select(*PUBLIC_COLUMNS).where(base, m.c.id >= oldest, m.c.id <= newest).order_by(m.c.id)
+    return list((await conn.execute(stmt)).mappings().all())
 
 
 async def summaries(db: Database, workspace: str, session: str) -> SessionSummaries:

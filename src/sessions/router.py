@@ -204,13 +204,13 @@ async def get_session_context(
     search_max_distance: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
     include_most_derived: bool = False,
     max_observations: Annotated[int | None, Query(ge=1, le=100)] = None,
-) -> SessionContext:
+) -> Response:
     """The summary and the most recent messages within `tokens` (never more), plus the
     representation and card of `peer_target` (as seen by `peer_perspective`) when asked."""
     limit = settings.app.GET_CONTEXT_MAX_TOKENS
     if tokens is not None and tokens > limit:
         raise ValidationError(f"tokens must be at most {limit} (GET_CONTEXT_MAX_TOKENS)")
-    return await context.session_context(
+    result = await context.session_context(
         db,
         request.app.state.embedder,
         workspace_id,
@@ -226,3 +226,5 @@ async def get_session_context(
         include_most_derived=include_most_derived,
         max_observations=max_observations or settings.dialectic.MAX_OBSERVATIONS,
     )
+    # Already a validated model: serialise it directly (FastAPI would validate it again).
+    return Response(result.model_dump_json(), media_type="application/json")
