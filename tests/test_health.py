@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 from alembic import command
+from alembic.script import ScriptDirectory
 
 from src.db.migrate import alembic_config, head_revision, upgrade_to_head
 from tests.conftest import _server_env
@@ -41,7 +42,12 @@ def test_ready_reports_a_schema_behind_the_latest_migration(
             assert behind.status_code == 503, behind.text
             detail = behind.json()["detail"]
             assert f"needs {head_revision()}" in detail and "honcho migrate" in detail
-            assert "at revision 0003" in detail
+            previous = (
+                ScriptDirectory.from_config(alembic_config(url))
+                .get_revision(head_revision())
+                .down_revision
+            )
+            assert f"at revision {previous}" in detail
             assert httpx.get(server.base_url + "/health").status_code == 200
             upgrade_to_head(url)
             assert httpx.get(server.base_url + "/ready").status_code == 200

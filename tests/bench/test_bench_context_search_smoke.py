@@ -15,9 +15,10 @@ import pytest
 from bench.__main__ import main
 from bench.context_search import SMOKE
 from bench.corpus import QUERY_KINDS, STOPWORD_KIND
+from bench.seed import SEARCH_INDEXES
 
 LATENCY_KEYS = {"requests", "ok", "errors", "p50_ms", "p95_ms", "p99_ms"}
-INDEXES = {"ix_messages_content_fts", "ix_message_embeddings_embedding"}
+INDEXES = set(SEARCH_INDEXES)
 
 
 def _no_errors(part: dict[str, object]) -> None:
