@@ -211,6 +211,30 @@ async def nearest(
     return list((await conn.execute(stmt)).mappings())
 
 
+_ROW = (t.c.id, t.c.content, t.c.observer, t.c.observed, t.c.session_name, t.c.created_at)
+
+
+async def matching_words(
+    conn: AsyncConnection, workspace: str, where: ColumnElement[bool], query: str, limit: int
+) -> list[str]:
+    """Observations containing the query's words, best ranked first."""
+    words = func.plainto_tsquery("english", query)
+    document = func.to_tsvector("english", t.c.content)
+    stmt = (
+        select(t.c.id)
+        .where(_view(workspace), where, document.op("@@")(words))
+        .order_by(func.ts_rank_cd(document, words).desc(), t.c.created_at.desc())
+        .limit(limit)
+    )
+    return list((await conn.execute(stmt)).scalars())
+
+
+async def by_ids(conn: AsyncConnection, workspace: str, ids: list[str]) -> list[RowMapping]:
+    rows = (await conn.execute(select(*_ROW).where(_view(workspace), t.c.id.in_(ids)))).mappings()
+    position = {i: n for n, i in enumerate(ids)}
+    return sorted(rows, key=lambda r: position[r["id"]])
+
+
 async def delete(conn: AsyncConnection, workspace: str, document_id: str) -> bool:
     stmt = t.delete().where(_view(workspace), t.c.id == document_id).returning(t.c.id)
     return (await conn.execute(stmt)).first() is not None

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-
 from src.common.filters import compile_filters
 from src.common.pagination import Page, PageParams, make_page
 from src.common.tokens import count_tokens
 from src.config import Settings
 from src.db.engine import Database
-from src.db.tables import documents
 from src.embeddings.base import Embedder
 from src.errors import NotFoundError, ValidationError
 from src.observations import repository as repo
 from src.observations.repository import NewDocument
 from src.observations.schemas import Observation, ObservationCreate, ObservationQuery
 from src.peers import repository as peers_repo
+from src.search.service import fuse
 from src.sessions import repository as sessions_repo
 
 
@@ -76,36 +74,25 @@ async def list_observations(
 async def query(
     db: Database, embedder: Embedder | None, workspace: str, body: ObservationQuery
 ) -> list[Observation]:
-    """Observations of one view nearest in meaning to the query (text match without embeddings)."""
+    """Observations of one view matching the query: by meaning and by words, fused by reciprocal
+    rank like message search. With `distance`, only those within it by meaning."""
     filters = body.filters or {}
     if not any(k in filters for k in ("observer", "observer_id")) or not any(
         k in filters for k in ("observed", "observed_id")
     ):
         raise ValidationError("observer and observed must be specified for semantic search")
     where = compile_filters(filters, repo.FILTERS)
-    if embedder is not None:
-        (vector,) = await embedder.embed([body.query])
-        async with db.transaction() as conn:
-            rows = await repo.nearest(conn, workspace, where, vector, body.top_k, body.distance)
-        return [Observation.from_row(r) for r in rows]
-    words = func.plainto_tsquery("english", body.query)
-    matches = func.to_tsvector("english", documents.c.content).op("@@")(words)
-    rank = func.ts_rank(func.to_tsvector("english", documents.c.content), words)
-    stmt = (
-        select(
-            documents.c.id,
-            documents.c.content,
-            documents.c.observer,
-            documents.c.observed,
-            documents.c.session_name,
-            documents.c.created_at,
-        )
-        .where(documents.c.workspace_name == workspace, where, matches)
-        .order_by(rank.desc(), documents.c.created_at.desc())
-        .limit(body.top_k)
-    )
+    vector = (await embedder.embed([body.query]))[0] if embedder is not None else None
     async with db.transaction() as conn:
-        rows = list((await conn.execute(stmt)).mappings())
+        by_meaning: list[str] = []
+        if vector is not None:
+            near = await repo.nearest(conn, workspace, where, vector, body.top_k, body.distance)
+            by_meaning = [r["id"] for r in near]
+        by_words: list[str] = []
+        if vector is None or body.distance is None:
+            by_words = await repo.matching_words(conn, workspace, where, body.query, body.top_k)
+        ids = fuse(by_meaning, by_words)[: body.top_k]
+        rows = await repo.by_ids(conn, workspace, ids)
     return [Observation.from_row(r) for r in rows]
 
 

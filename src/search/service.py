@@ -7,7 +7,7 @@ whole query. Without an embedding provider the full-text leg alone answers.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from src.common.filters import compile_filters
 from src.common.tokens import count_tokens
@@ -23,13 +23,18 @@ RRF_K = 60
 FORCED_KEYS = ("workspace_id", "session_id", "peer_id")
 
 
-def fuse(*rankings: list[int]) -> list[int]:
-    """Reciprocal-rank fusion: sum of 1 / (60 + rank) over the lists an item appears in."""
-    scores: dict[int, float] = {}
+K = TypeVar("K", int, str)
+
+
+def fuse(*rankings: list[K]) -> list[K]:
+    """Reciprocal-rank fusion: sum of 1 / (60 + rank) over the lists an item appears in; ties go
+    to the item ranked first in the earliest list."""
+    scores: dict[K, float] = {}
     for ranking in rankings:
         for rank, item in enumerate(ranking, start=1):
             scores[item] = scores.get(item, 0.0) + 1.0 / (RRF_K + rank)
-    return sorted(scores, key=lambda i: (-scores[i], -i))
+    order = {item: n for n, item in enumerate(dict.fromkeys(i for r in rankings for i in r))}
+    return sorted(scores, key=lambda i: (-scores[i], order[i]))
 
 
 async def search(
