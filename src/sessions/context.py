@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import RowMapping, and_, select
+from sqlalchemy import ColumnElement, RowMapping, Text, and_, case, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from src.common.tokens import count_tokens
@@ -84,32 +85,34 @@ def choose_summary(summaries: dict[str, RowMapping], budget: int) -> RowMapping 
     return None
 
 
-async def recent_within(
-    conn: AsyncConnection,
+def _scope(
     workspace: str,
     session: str,
-    budget: int,
     after_id: int | None,
-    window: tuple[datetime, datetime | None] | None = None,
-) -> list[RowMapping]:
-    """The newest messages (after `after_id`, inside a membership `window` when given) whose
-    token counts sum to at most `budget`, oldest first. Stops at the first that does not fit.
-
-    Two steps: ids and token counts newest-first from the covering index (an index-only scan,
-    in growing pages) to find where the budget runs out, then the rows of exactly that range."""
-    base = and_(m.c.workspace_name == workspace, m.c.session_name == session)
+    window: tuple[datetime, datetime | None] | None,
+) -> ColumnElement[bool]:
+    cond = and_(m.c.workspace_name == workspace, m.c.session_name == session)
     if after_id is not None:
-        base = and_(base, m.c.id > after_id)
+        cond = and_(cond, m.c.id > after_id)
     if window is not None:
         joined, left = window
-        base = and_(base, m.c.created_at >= joined)
+        cond = and_(cond, m.c.created_at >= joined)
         if left is not None:
-            base = and_(base, m.c.created_at <= left)
+            cond = and_(cond, m.c.created_at <= left)
+    return cond
+
+
+async def _range_within(
+    conn: AsyncConnection, scope: ColumnElement[bool], budget: int
+) -> tuple[int, int] | None:
+    """(oldest, newest) ids of the newest messages whose token counts sum to at most `budget`,
+    stopping at the first that does not fit. Reads ids and token counts newest-first from the
+    covering index (an index-only scan), in growing pages."""
     used, oldest, newest = 0, None, None
     before: int | None = None
     page = FIRST_PAGE
     while budget > 0:
-        cond = base if before is None else and_(base, m.c.id < before)
+        cond = scope if before is None else and_(scope, m.c.id < before)
         stmt = select(m.c.id, m.c.token_count).where(cond).order_by(m.c.id.desc()).limit(page)
         rows = (await conn.execute(stmt)).all()
         full = False
@@ -124,10 +127,73 @@ async def recent_within(
             break
         before = rows[-1][0]
         page = min(page * 4, 4096)
-    if oldest is None or newest is None:
+    return (oldest, newest) if oldest is not None and newest is not None else None
+
+
+async def recent_within(
+    conn: AsyncConnection,
+    workspace: str,
+    session: str,
+    budget: int,
+    after_id: int | None,
+    window: tuple[datetime, datetime | None] | None = None,
+) -> list[RowMapping]:
+    """The newest messages (after `after_id`, inside a membership `window` when given) whose
+    token counts sum to at most `budget`, oldest first."""
+    scope = _scope(workspace, session, after_id, window)
+    span = await _range_within(conn, scope, budget)
+    if span is None:
         return []
-    stmt = select(*PUBLIC_COLUMNS).where(base, m.c.id >= oldest, m.c.id <= newest).order_by(m.c.id)
+    stmt = select(*PUBLIC_COLUMNS).where(scope, m.c.id.between(*span)).order_by(m.c.id)
     return list((await conn.execute(stmt)).mappings().all())
+
+
+def _iso(column: ColumnElement[datetime]) -> ColumnElement[str]:
+    """Timestamps as pydantic writes them: UTC, 'Z', six-digit microseconds unless zero."""
+    utc = func.timezone("UTC", column)
+    seconds = func.to_char(utc, literal('YYYY-MM-DD"T"HH24:MI:SS'))
+    micros = func.to_char(utc, literal("US"))
+    return case(
+        (micros == "000000", seconds + "Z"),
+        else_=seconds + "." + micros + "Z",
+    )
+
+
+async def recent_within_json(
+    conn: AsyncConnection, workspace: str, session: str, budget: int, after_id: int | None
+) -> str:
+    """`recent_within` as the JSON array of Message objects, built by PostgreSQL: the
+    response's hot path does no per-message work in Python."""
+    scope = _scope(workspace, session, after_id, None)
+    span = await _range_within(conn, scope, budget)
+    if span is None:
+        return "[]"
+    item = func.json_build_object(
+        "id",
+        m.c.public_id,
+        "content",
+        m.c.content,
+        "peer_id",
+        m.c.peer_name,
+        "session_id",
+        m.c.session_name,
+        "metadata",
+        m.c.metadata,
+        "created_at",
+        _iso(m.c.created_at),
+        "workspace_id",
+        m.c.workspace_name,
+        "token_count",
+        m.c.token_count,
+    )
+    ordered = (
+        select(m.c.id.label("id"), item.label("item"))
+        .where(scope, m.c.id.between(*span))
+        .subquery()
+    )
+    stmt = select(cast(func.json_agg(aggregate_order_by(ordered.c.item, ordered.c.id)), Text))
+    result: str | None = (await conn.execute(stmt)).scalar_one()
+    return result or "[]"
 
 
 async def summaries(db: Database, workspace: str, session: str) -> SessionSummaries:
@@ -156,7 +222,8 @@ async def session_context(
     search_max_distance: float | None = None,
     include_most_derived: bool = False,
     max_observations: int = 50,
-) -> SessionContext:
+) -> str:
+    """The session context as the JSON body of the route (a SessionContext)."""
     if peer_perspective is not None and peer_target is None:
         raise ValidationError("peer_target must be provided if peer_perspective is provided")
     vector = await query_vector(embedder, last_message) if peer_target else None
@@ -183,15 +250,18 @@ async def session_context(
         chosen = None
         if budget > 0 and summary:
             chosen = choose_summary(await load_summaries(conn, workspace, session), budget)
-        rows: list[RowMapping] = []
+        messages_json = "[]"
         if budget > 0:
             remaining = budget - (chosen["token_count"] if chosen else 0)
             after = chosen["message_id"] if chosen else None
-            rows = await recent_within(conn, workspace, session, remaining, after)
-    return SessionContext(
+            messages_json = await recent_within_json(conn, workspace, session, remaining, after)
+    head = SessionContext(
         id=session,
-        messages=[Message.from_row(r) for r in rows],
+        messages=[],
         summary=Summary.from_row(chosen) if chosen else None,
         peer_representation=rep,
         peer_card=card,
-    )
+    ).model_dump_json()
+    # The message list comes from PostgreSQL as JSON; session names cannot contain quotes or
+    # brackets, so the first empty "messages" key is the field itself.
+    return head.replace('"messages":[]', f'"messages":{messages_json}', 1)

@@ -226,5 +226,4 @@ async def get_session_context(
         include_most_derived=include_most_derived,
         max_observations=max_observations or settings.dialectic.MAX_OBSERVATIONS,
     )
-    # Already a validated model: serialise it directly (FastAPI would validate it again).
-    return Response(result.model_dump_json(), media_type="application/json")
+    return Response(result, media_type="application/json")
