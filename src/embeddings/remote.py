@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from abc import ABC, abstractmethod
 from typing import Any
 
 import httpx
@@ -33,7 +34,7 @@ def normalise(vector: list[float]) -> list[float]:
     return [x / norm for x in vector] if norm > 0 else vector
 
 
-class RemoteEmbedder:
+class RemoteEmbedder(ABC):
     """Subclasses set `name`, `model`, `url` and build bodies / read vectors."""
 
     name: str
@@ -65,11 +66,13 @@ class RemoteEmbedder:
         self._deadline = timeout_seconds + connect_timeout_seconds
         self._client = httpx.AsyncClient(timeout=self._timeout, transport=transport)
 
+    @abstractmethod
     def body(self, texts: list[str]) -> dict[str, Any]:
-        raise NotImplementedError
+        """The vendor's request body for one batch."""
 
+    @abstractmethod
     def vectors(self, data: dict[str, Any]) -> list[list[float]]:
-        raise NotImplementedError
+        """The vectors in the vendor's response, in input order."""
 
     async def embed(self, texts: list[str]) -> list[list[float]]:
         """One unit-length vector of `dimensions` floats per text, in input order."""
